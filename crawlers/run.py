@@ -1,0 +1,43 @@
+"""Run one crawl as ``scrapy crawl`` in a child process (Twisted's reactor cannot restart inside a
+long-lived process such as an Airflow worker or the CLI) and return what it landed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from crawlers.registry import CrawlSource
+
+
+class CrawlError(RuntimeError):
+    pass
+
+
+def run_crawl(source: CrawlSource, extra_settings: dict[str, Any] | None = None,
+              log_file: Path | None = None) -> dict[str, Any]:
+    """Crawl one source; returns ``{"batch": manifest row or None, "stats": {...}}``."""
+    src = source.resolved()
+    args = [sys.executable, "-m", "scrapy", "crawl", src.spider, "-a", f"source={src.name}"]
+    if src.sitemap:
+        args += ["-a", f"sitemap={src.sitemap}"]
+    if src.url:
+        args += ["-a", f"url={src.url}"]
+    settings = {**src.settings, **(extra_settings or {})}
+    with tempfile.TemporaryDirectory(prefix="jobpool-crawl-") as tmp:
+        result_file = Path(tmp) / "result.json"
+        settings["JOBPOOL_RESULT_FILE"] = str(result_file)
+        for key, value in settings.items():
+            args += ["-s", f"{key}={value}"]
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawlers.settings"}
+        log_path = log_file or Path(tmp) / "crawl.log"
+        with open(log_path, "w", encoding="utf-8") as log:
+            proc = subprocess.run(args, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        if proc.returncode != 0 or not result_file.exists():
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise CrawlError(f"crawl of {src.name} failed (exit {proc.returncode}):\n{tail}")
+        return json.loads(result_file.read_text(encoding="utf-8"))

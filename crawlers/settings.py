@@ -1,0 +1,36 @@
+"""Crawl behaviour as configuration. Politeness is on by default; a source can override any of it
+in crawlers/sources.toml (``settings`` table)."""
+
+BOT_NAME = "jobpool"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+USER_AGENT = "JobPoolBot/0.1 (+https://example.org/jobpool; public employment service aggregator)"
+
+# Politeness
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0.0
+
+# Robustness against hostile or broken sites
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+REDIRECT_MAX_TIMES = 5
+CLOSESPIDER_TIMEOUT = 1800  # crawl deadline, seconds
+
+ITEM_PIPELINES = {
+    "crawlers.pipelines.RequiredFieldsPipeline": 100,
+    "crawlers.pipelines.LandingPipeline": 900,
+}
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
