@@ -1,0 +1,135 @@
+"""Partner feeds: real samples land or quarantine every record; hostile files are refused whole."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from jobpool.config import Paths
+from jobpool.feeds.inbox import scan_inbox
+from jobpool.feeds.ingest import ingest_file
+from jobpool.landing import read_manifest
+
+MAPPINGS = Path(__file__).with_name("mappings")
+
+
+def _landed(home: Paths) -> list[dict]:
+    rows = []
+    for m in read_manifest(home):
+        rows.extend(pq.read_table(m["abs_path"]).to_pylist())
+    return rows
+
+
+def test_real_gbk_51job_lands_every_row(home: Paths, real_data: Path) -> None:
+    result = ingest_file(real_data / "51job_gbk" / "51job.csv", "job51", mapping=MAPPINGS / "job51_gbk.toml")
+    assert result.status == "landed", result.reason
+    assert result.records == 4950  # every data row (README: 4,950 rows; embedded newlines kept)
+    rows = _landed(home)
+    assert any("上海" in (r["job_location"] or "") for r in rows)
+    # list-literal cells are unwrapped
+    assert not any((r["title"] or "").startswith("['") for r in rows)
+
+
+def test_real_indeed_xml_and_greenhouse_json(home: Paths, real_data: Path) -> None:
+    xml = ingest_file(real_data / "feeds" / "indeed_example.xml", "indeed_feed",
+                      mapping=MAPPINGS / "indeed_xml.toml")
+    assert (xml.status, xml.records, xml.record_errors) == ("landed", 1, 0)
+    gh = ingest_file(real_data / "feeds" / "greenhouse_jobs_list.json", "greenhouse",
+                     mapping=MAPPINGS / "greenhouse_json.toml")
+    assert gh.status == "landed" and gh.records >= 1
+    titles = {r["title"] for r in _landed(home)}
+    assert all(titles)
+
+
+def test_same_file_twice_lands_once(home: Paths, real_data: Path, tmp_path: Path) -> None:
+    src = tmp_path / "a.xml"
+    shutil.copy(real_data / "feeds" / "indeed_example.xml", src)
+    first = ingest_file(src, "indeed_feed", mapping=MAPPINGS / "indeed_xml.toml")
+    second = ingest_file(src, "indeed_feed", mapping=MAPPINGS / "indeed_xml.toml")
+    assert (first.status, second.status) == ("landed", "duplicate")
+    assert len(read_manifest(home)) == 1
+
+
+BOMB = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<source><job><title>&lol3;</title></job></source>"""
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<source><job><title>&xxe;</title></job></source>"""
+
+
+GIG_HEADER = "编号,岗位名称,用工单位,工作地点,薪资待遇,用工类型,岗位标签,岗位描述,联系电话,发布日期,截止日期\n"
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_hostile_and_broken_files_quarantined_with_reason(home: Paths, tmp_path: Path) -> None:
+    cases = {
+        "bomb.xml": (BOMB.encode(), "xml", "hostile XML"),
+        "xxe.xml": (XXE.encode(), "xml", "hostile XML"),
+        "broken.json": (b'{"jobs": [ {"title": "x"', "json", "invalid JSON"),
+        "empty.csv": (b"", "csv", "empty file"),
+        "header_only.csv": (GIG_HEADER.encode("gbk"), "csv", "header only"),
+        "missing_col.csv": ("编号,岗位名称\n1,收银员\n".encode(), "csv", "not in the file's header"),
+    }
+    for name, (data, fmt, expected) in cases.items():
+        path = _write(tmp_path, name, data)
+        mapping = MAPPINGS / ("indeed_xml.toml" if fmt == "xml" else "greenhouse_json.toml") \
+            if fmt != "csv" else None
+        result = ingest_file(path, "gig_station" if fmt == "csv" else "partner", fmt, mapping)
+        assert result.status == "quarantined", name
+        assert expected in (result.reason or ""), (name, result.reason)
+        assert name in result.reason  # the error names the file
+        assert Path(result.quarantined_to).exists()
+        assert Path(result.quarantined_to + ".reason.json").exists()
+    assert read_manifest(home) == []
+    assert "root:" not in "".join(str(r) for r in _landed(home))
+
+
+def test_wrong_declared_encoding_and_bad_rows(home: Paths, tmp_path: Path) -> None:
+    header = GIG_HEADER
+    good = "1,收银员,鸿远超市,任城区,4-6千/月,全职,日结,超市收银,13800000000,2026-11-20,2026-12-20\n"
+    short = "2,理货员,鸿远超市\n"
+    path = _write(tmp_path, "gig.csv", (header + good + header + short).encode("gbk"))
+    result = ingest_file(path, "gig_station")
+    assert result.status == "landed" and result.records == 2 and result.record_errors == 1
+    errors = [r["ingest_error"] for r in _landed(home) if r["ingest_error"]]
+    assert errors and "gig.csv line" in errors[0] and "expected 11 columns" in errors[0]
+    declared = tmp_path / "utf8.csv"
+    declared.write_bytes((header + good).encode("utf-8"))
+    mapping = tmp_path / "m.toml"
+    mapping.write_text((Path("jobpool/feeds/partners.toml").read_text(encoding="utf-8")
+                        .replace('encoding = "auto"\nid = "编号"', 'encoding = "ascii"\nid = "编号"')),
+                       encoding="utf-8")
+    bad = ingest_file(declared, "gig_station", mapping=mapping)
+    assert bad.status == "quarantined" and "not valid ascii" in bad.reason
+
+
+def test_inbox_skips_partial_files_and_archives(home: Paths, real_data: Path, tmp_path: Path,
+                                               monkeypatch) -> None:
+    registry = tmp_path / "partners.toml"
+    body = (MAPPINGS / "indeed_xml.toml").read_text(encoding="utf-8")
+    body = body.replace("[fields]", "[indeed_feed.fields]").replace("[extra]", "[indeed_feed.extra]")
+    registry.write_text("[indeed_feed]\n" + body, encoding="utf-8")
+    monkeypatch.setenv("JOBPOOL_PARTNERS", str(registry))
+    inbox = home.inbox / "indeed_feed"
+    inbox.mkdir(parents=True)
+    shutil.copy(real_data / "feeds" / "indeed_example.xml", inbox / "feed.xml.part")
+    assert scan_inbox(home, settle_seconds=0) == []  # still being uploaded
+    (inbox / "feed.xml.part").rename(inbox / "feed.xml")
+    results = scan_inbox(home, settle_seconds=0)
+    assert [r.status for r in results] == ["landed"]
+    assert not (inbox / "feed.xml").exists()
+    assert (home.home / "archive" / "indeed_feed" / "feed.xml").exists()
+    # the same file delivered again is recognised and archived, not landed twice
+    shutil.copy(home.home / "archive" / "indeed_feed" / "feed.xml", inbox / "again.xml")
+    assert [r.status for r in scan_inbox(home, settle_seconds=0)] == ["duplicate"]
+    assert len(read_manifest(home)) == 1
