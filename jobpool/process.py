@@ -1,0 +1,244 @@
+"""The process stage: new landing batches → staging → core → published, as separate steps.
+
+Each step is a transaction on the warehouse and can be rerun: staging tables are rebuilt from
+landing, core is only changed by :func:`load` (one transaction that also marks the batches
+processed), and :func:`publish` swaps the published tables in one transaction. A run killed at any
+point leaves the warehouse as it was, and the next run picks the same batches up again.
+
+The Airflow ``process`` DAG calls these functions one task each; ``jobpool process`` calls
+:func:`run_all`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from jobpool.config import Paths, paths
+from jobpool.landing import RECORD_SCHEMA, iter_batch_files, read_manifest
+from warehouse.db import connect_writer, run_sql
+
+STEPS = ("stage", "normalise", "deduplicate", "validate", "load", "publish")
+CHUNK = 50_000
+
+
+@dataclass
+class StepResult:
+    step: str
+    seconds: float
+    records: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def new_run_id() -> str:
+    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _has_work(con: Any) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'staging' and table_name = 'run_batch'"
+    ).fetchone()[0] > 0 and con.execute("select count(*) from staging.run_batch").fetchone()[0] > 0
+
+
+def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    """Pick the landed batches not yet processed (via the manifest) for this run."""
+    root = root or paths()
+    started = time.monotonic()
+    manifest = read_manifest(root)
+    with connect_writer(root.warehouse) as con:
+        done = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}
+        pending = [row for row in manifest if row["batch_id"] not in done]
+        files = [str(p) for p in iter_batch_files(pending)]  # fails loudly on a missing file
+        con.execute("begin")
+        con.execute(
+            "create or replace table staging.run_batch (run_id varchar, batch_id varchar, source varchar,"
+            " kind varchar, record_count bigint, batch_started_at timestamptz, path varchar)"
+        )
+        if pending:
+            con.executemany(
+                "insert into staging.run_batch values (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id or "", r["batch_id"], r["source"], r["kind"], r["record_count"],
+                  r["started_at"], p) for r, p in zip(pending, files, strict=True)],
+            )
+        con.execute("commit")
+    records = sum(r["record_count"] for r in pending)
+    return StepResult("stage", time.monotonic() - started, records,
+                      {"batches": len(pending), "sources": sorted({r["source"] for r in pending})})
+
+
+def normalise(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    """Landing text → typed fields (transforms.normalise), streamed in chunks."""
+    from transforms.normalise import NORMALISED_SCHEMA, normalise_batches
+
+    root = root or paths()
+    started = time.monotonic()
+    with connect_writer(root.warehouse) as con:
+        if not _has_work(con):
+            return StepResult("normalise", time.monotonic() - started, 0)
+        files = [r[0] for r in con.execute("select path from staging.run_batch").fetchall()]
+        columns = [n for n in RECORD_SCHEMA.names if n not in ("raw_payload", "raw_format")]
+        dataset = ds.dataset(files, format="parquet", schema=RECORD_SCHEMA)
+        source_batches = dataset.to_batches(columns=columns, batch_size=CHUNK)
+        # DuckDB reads `reader` by name (replacement scan) and streams it into the table.
+        reader = pa.RecordBatchReader.from_batches(NORMALISED_SCHEMA, normalise_batches(source_batches))  # noqa: F841
+        con.execute("begin")
+        con.execute(
+            "create or replace table staging.posting_normalised as "
+            "select n.*, b.batch_started_at from reader as n join staging.run_batch as b using (batch_id)"
+        )
+        count = con.execute("select count(*) from staging.posting_normalised").fetchone()[0]
+        expected = con.execute("select sum(record_count) from staging.run_batch").fetchone()[0]
+        if count != expected:
+            con.execute("rollback")
+            raise RuntimeError(f"normalise read {count} records but the manifest lists {expected}")
+        con.execute("commit")
+    return StepResult("normalise", time.monotonic() - started, count)
+
+
+def deduplicate(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    root = root or paths()
+    started = time.monotonic()
+    with connect_writer(root.warehouse) as con:
+        if not _has_work(con):
+            return StepResult("deduplicate", time.monotonic() - started, 0)
+        run_sql(con, "staging/stg_posting_matched.sql")
+        rows = con.execute(
+            "select match_rule, count(*) from staging.posting_matched group by all order by all"
+        ).fetchall()
+    return StepResult("deduplicate", time.monotonic() - started, sum(n for _, n in rows), dict(rows))
+
+
+def validate(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    """Great Expectations on the normalised postings; failing records become quarantine checks."""
+    from warehouse.validation import validate_postings
+
+    root = root or paths()
+    started = time.monotonic()
+    with connect_writer(root.warehouse) as con:
+        if not _has_work(con):
+            return StepResult("validate", time.monotonic() - started, 0)
+        summary = validate_postings(con, run_id or "adhoc", as_of=date.today())
+    return StepResult("validate", time.monotonic() - started, summary["records"], summary)
+
+
+def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    """One transaction: outcomes, core.posting, core.job, audit tables, batches marked processed."""
+    root = root or paths()
+    run_id = run_id or new_run_id()
+    started = time.monotonic()
+    with connect_writer(root.warehouse) as con:
+        if not _has_work(con):
+            return StepResult("load", time.monotonic() - started, 0)
+        con.execute("begin")
+        try:
+            run_sql(con, "staging/stg_posting_outcome.sql")
+            con.execute(
+                "create or replace temp table core_posting_before as "
+                "select p.source, p.source_record_id, p.job_id from core.posting as p "
+                "semi join staging.posting_outcome as o using (source, source_record_id)"
+            )
+            run_sql(con, "core/posting.sql")
+            run_sql(con, "core/job.sql")
+            run_sql(con, "audit/quarantine.sql")
+            run_sql(con, "audit/batch.sql", run_id=run_id)
+            counts = dict(con.execute(
+                "select outcome, count(*) from staging.posting_outcome group by all"
+            ).fetchall())
+            con.execute(
+                "insert or replace into audit.process_run values (?, ?, now(), ?, ?, ?, ?, ?)",
+                [run_id, datetime.now(UTC),
+                 con.execute("select count(*) from staging.run_batch").fetchone()[0],
+                 sum(counts.values()), counts.get("new_job", 0), counts.get("merged_duplicate", 0),
+                 counts.get("quarantined", 0)],
+            )
+            con.execute("drop table staging.run_batch")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    return StepResult("load", time.monotonic() - started, sum(counts.values()), counts)
+
+
+def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    """Rebuild the published tables from core in one transaction (readers see old or new, whole)."""
+    root = root or paths()
+    started = time.monotonic()
+    with connect_writer(root.warehouse) as con:
+        con.execute("begin")
+        try:
+            run_sql(con, "published/open_jobs.sql", as_of=date.today().isoformat())
+            run_sql(con, "published/job_sources.sql")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        open_jobs = con.execute("select count(*) from published.open_jobs").fetchone()[0]
+    return StepResult("publish", time.monotonic() - started, open_jobs)
+
+
+STEP_FUNCTIONS: dict[str, Callable[..., StepResult]] = {
+    "stage": stage,
+    "normalise": normalise,
+    "deduplicate": deduplicate,
+    "validate": validate,
+    "load": load,
+    "publish": publish,
+}
+
+
+def run_all(root: Paths | None = None, run_id: str | None = None,
+            progress: Callable[[StepResult], None] | None = None) -> list[StepResult]:
+    root = root or paths()
+    run_id = run_id or new_run_id()
+    results = []
+    for name in STEPS:
+        result = STEP_FUNCTIONS[name](root, run_id)
+        results.append(result)
+        if progress:
+            progress(result)
+    return results
+
+
+def source_summary(root: Paths | None = None) -> list[dict[str, Any]]:
+    """Per source, all time: records landed (counted from the manifest, for processed batches)
+    against their outcomes (new jobs and merged duplicates from audit.batch, quarantined counted
+    row by row in audit.quarantine): two independent sides of the reconciliation."""
+    from warehouse.db import connect_reader
+
+    root = root or paths()
+    manifest = read_manifest(root)
+    con = connect_reader(root.warehouse)
+    try:
+        processed = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}
+        outcomes = con.execute(
+            "select source, count(*), sum(new_jobs), sum(merged_duplicates) from audit.batch "
+            "group by source order by source"
+        ).fetchall()
+        quarantined = dict(con.execute(
+            "select source, count(*) from audit.quarantine group by source"
+        ).fetchall())
+    finally:
+        con.close()
+    landed: dict[str, int] = {}
+    pending: dict[str, int] = {}
+    for row in manifest:
+        bucket = landed if row["batch_id"] in processed else pending
+        bucket[row["source"]] = bucket.get(row["source"], 0) + row["record_count"]
+    out = []
+    for source, batches, new, merged in outcomes:
+        q = int(quarantined.get(source, 0))
+        out.append({
+            "source": source, "batches": batches, "landed": landed.get(source, 0),
+            "new_jobs": int(new), "merged_duplicates": int(merged), "quarantined": q,
+            "pending_records": pending.get(source, 0),
+            "balanced": landed.get(source, 0) == int(new) + int(merged) + q,
+        })
+    return out

@@ -1,0 +1,106 @@
+"""Opening the warehouse and running its SQL files.
+
+DuckDB allows one writing process per file. Writers take an advisory file lock first, so a second
+writer (another process run, a CLI call during an Airflow run) waits its turn instead of failing on
+DuckDB's own lock; readers open read-only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SQL_DIR = Path(__file__).with_name("sql")
+LAYERS = ("audit", "staging", "core", "published")
+_PARAM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+def sql_text(name: str, **params: Any) -> str:
+    """A SQL file by its path under warehouse/sql; ``{{ name }}`` placeholders are filled with
+    SQL literals (strings quoted, lists as lists), never spliced raw."""
+    text = (SQL_DIR / name).read_text(encoding="utf-8")
+
+    def literal(value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return "[" + ", ".join(literal(v) for v in value) + "]"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return repr(value)
+        if value is None:
+            return "NULL"
+        return "'" + str(value).replace("'", "''") + "'"
+
+    def sub(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in params:
+            raise KeyError(f"{name}: no value for {{{{ {key} }}}}")
+        return literal(params[key])
+
+    return _PARAM.sub(sub, text)
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
+    con.execute(sql_text(name, **params))
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every layer's tables (idempotent): each layer's ``_ddl.sql``."""
+    for layer in LAYERS:
+        ddl = SQL_DIR / layer / "_ddl.sql"
+        if ddl.exists():
+            con.execute(ddl.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def write_lock(db_path: Path, timeout: float = 600.0) -> Iterator[None]:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_suffix(db_path.suffix + ".lock")
+    with open(lock_path, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(f"{db_path} is being written by another process") from exc
+                time.sleep(0.2)
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def connect_writer(db_path: Path, timeout: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    with write_lock(db_path, timeout):
+        con = duckdb.connect(str(db_path))
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+
+
+def connect_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
+    if not db_path.exists():
+        raise FileNotFoundError(f"no warehouse at {db_path}: run `jobpool process` (or `jobpool demo`)")
+    con = duckdb.connect(str(db_path), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    return con

@@ -1,0 +1,55 @@
+-- audit: what happened to every batch and every record that did not become (part of) a job.
+create schema if not exists audit;
+
+-- One row per landed batch once processed: its outcome counts (landed = new + merged + quarantined).
+create table if not exists audit.batch (
+    batch_id            varchar primary key,
+    source              varchar not null,
+    kind                varchar,
+    landed_records      bigint not null,
+    new_jobs            bigint not null,
+    merged_duplicates   bigint not null,
+    quarantined         bigint not null,
+    status              varchar not null,      -- loaded | held
+    landed_at           timestamptz,
+    processed_at        timestamptz not null,
+    run_id              varchar not null
+);
+
+-- One row per quarantined landing record, with the first failed check and the observed value.
+create table if not exists audit.quarantine (
+    source              varchar not null,
+    batch_id            varchar not null,
+    record_index        bigint not null,
+    source_record_id    varchar,
+    url                 varchar,
+    check_name          varchar not null,
+    reason              varchar not null,
+    observed            varchar,
+    quarantined_at      timestamptz not null,
+    primary key (batch_id, record_index)
+);
+
+-- One row per validation of a staging set (Great Expectations), for trend and audit.
+create table if not exists audit.validation_run (
+    run_id              varchar not null,
+    suite               varchar not null,
+    validated_at        timestamptz not null,
+    records             bigint not null,
+    success             boolean not null,
+    failed_expectations varchar[],
+    unexpected_records  bigint not null,
+    seconds             double
+);
+
+-- One row per process run.
+create table if not exists audit.process_run (
+    run_id              varchar primary key,
+    started_at          timestamptz not null,
+    finished_at         timestamptz,
+    batches             bigint,
+    landed_records      bigint,
+    new_jobs            bigint,
+    merged_duplicates   bigint,
+    quarantined         bigint
+);

@@ -1,0 +1,99 @@
+-- core: the unified job pool. One row of core.posting per source record (its latest version),
+-- one row of core.job per deduplicated vacancy.
+create schema if not exists core;
+
+create table if not exists core.posting (
+    -- ids
+    source              varchar not null,
+    source_record_id    varchar not null,
+    job_id              varchar not null,
+    match_key           varchar not null,
+    match_rule          varchar not null,
+    content_hash        varchar not null,
+    batch_id            varchar not null,
+    record_index        bigint not null,
+    url                 varchar,
+    -- posting
+    title               varchar,
+    title_norm          varchar,
+    description         varchar,               -- personal data masked
+    employer_name       varchar,
+    employer_key        varchar,
+    employer_branch     varchar,
+    -- place
+    address             varchar,
+    city_adcode         varchar,
+    district_adcode     varchar,
+    town                varchar,
+    town_adcode         varchar,
+    latitude            double,
+    longitude           double,
+    coord_status        varchar,
+    -- salary
+    salary_text         varchar,
+    salary_currency     varchar,
+    salary_period       varchar,               -- schema.org unitText: HOUR DAY WEEK MONTH YEAR
+    salary_min          double,
+    salary_max          double,
+    salary_months       integer,
+    salary_negotiable   boolean,
+    salary_monthly_min  double,
+    salary_monthly_max  double,
+    -- job type and groups
+    employment_type     varchar,               -- schema.org employmentType
+    is_short_term       boolean,
+    is_flexible         boolean,
+    is_temporary        boolean,
+    is_daily_pay        boolean,
+    is_night_shift      boolean,
+    for_mothers         boolean,
+    for_seniors         boolean,
+    for_disabled        boolean,
+    tag_rules           varchar,
+    -- dates
+    date_posted         date,
+    valid_through       date,
+    first_seen_at       timestamptz not null,
+    last_seen_at        timestamptz not null,
+    primary key (source, source_record_id)
+);
+
+create table if not exists core.job (
+    job_id              varchar primary key,
+    match_key           varchar not null,
+    title               varchar,
+    description         varchar,
+    employer_name       varchar,
+    employer_key        varchar,
+    employer_branch     varchar,
+    address             varchar,
+    city_adcode         varchar,
+    district_adcode     varchar,
+    town                varchar,
+    latitude            double,
+    longitude           double,
+    salary_text         varchar,
+    salary_currency     varchar,
+    salary_period       varchar,
+    salary_min          double,
+    salary_max          double,
+    salary_monthly_min  double,
+    salary_monthly_max  double,
+    salary_negotiable   boolean,
+    employment_type     varchar,
+    is_short_term       boolean,
+    is_flexible         boolean,
+    is_temporary        boolean,
+    is_daily_pay        boolean,
+    is_night_shift      boolean,
+    for_mothers         boolean,
+    for_seniors         boolean,
+    for_disabled        boolean,
+    date_posted         date,
+    valid_through       date,
+    n_postings          integer not null,
+    n_sources           integer not null,
+    sources             varchar[],
+    first_seen_at       timestamptz not null,
+    last_seen_at        timestamptz not null
+);
