@@ -1,0 +1,49 @@
+"""Process new landing batches whenever one lands (event-driven, no cron):
+stage → normalise → deduplicate → validate → load → publish. One run at a time per warehouse."""
+
+from __future__ import annotations
+
+from airflow.sdk import dag, task
+
+from jobpool.assets import LANDING, PUBLISHED
+
+
+def _step(name: str, run_id: str) -> dict:
+    from jobpool.process import STEP_FUNCTIONS
+
+    result = STEP_FUNCTIONS[name](None, run_id.replace(":", "").replace("+", ""))
+    print(f"{name}: {result.records} records in {result.seconds:.2f}s {result.detail}")
+    return {"records": result.records, "seconds": round(result.seconds, 3), "detail": result.detail}
+
+
+@dag(dag_id="process", schedule=[LANDING], catchup=False, max_active_runs=1, max_active_tasks=1,
+     tags=["jobpool", "warehouse"])
+def process() -> None:
+    @task
+    def stage(run_id: str | None = None) -> dict:
+        return _step("stage", run_id or "")
+
+    @task
+    def normalise(run_id: str | None = None) -> dict:
+        return _step("normalise", run_id or "")
+
+    @task
+    def deduplicate(run_id: str | None = None) -> dict:
+        return _step("deduplicate", run_id or "")
+
+    @task
+    def validate(run_id: str | None = None) -> dict:
+        return _step("validate", run_id or "")
+
+    @task
+    def load(run_id: str | None = None) -> dict:
+        return _step("load", run_id or "")
+
+    @task(outlets=[PUBLISHED])
+    def publish(run_id: str | None = None) -> dict:
+        return _step("publish", run_id or "")
+
+    stage() >> normalise() >> deduplicate() >> validate() >> load() >> publish()
+
+
+process()

@@ -1,0 +1,250 @@
+"""``jobpool``: the command line. Every command calls the same functions the Airflow DAGs call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from jobpool.config import paths
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+
+
+def _progress(result: Any) -> None:
+    rate = f", {result.records / result.seconds:,.0f} rec/s" if result.seconds > 0 and result.records else ""
+    detail = f"  {json.dumps(result.detail, ensure_ascii=False, default=str)}" if result.detail else ""
+    print(f"  {result.step:<12} {result.records:>9,} records {result.seconds:7.2f}s{rate}{detail}",
+          flush=True)
+
+
+# -- crawl -----------------------------------------------------------------------------------------
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawlers.registry import CrawlSource, load_sources
+    from crawlers.run import CrawlError, run_crawl
+
+    if args.url or args.sitemap:
+        if not args.source:
+            print("--url/--sitemap need --source NAME", file=sys.stderr)
+            return 2
+        targets = [CrawlSource(args.source, args.spider or "jobposting", sitemap=args.sitemap, url=args.url)]
+    else:
+        registry = load_sources()
+        names = [args.source] if args.source else list(registry)
+        unknown = [n for n in names if n not in registry]
+        if unknown:
+            print(f"unknown crawl source(s) {unknown}; known: {sorted(registry)}", file=sys.stderr)
+            return 2
+        targets = [registry[n] for n in names]
+    status = 0
+    for target in targets:
+        print(f"crawling {target.name} ...", flush=True)
+        try:
+            result = run_crawl(target)
+        except (CrawlError, KeyError) as exc:
+            print(f"  failed: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        batch = result.get("batch")
+        stats = result.get("stats", {})
+        landed = f"landed {batch['record_count']} records as {batch['batch_id']}" if batch else "landed nothing"
+        print(f"  {landed}; pages {stats.get('pages')}, errors {stats.get('errors')}")
+    return status
+
+
+# -- ingest ----------------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from jobpool.feeds.inbox import scan_inbox
+    from jobpool.feeds.ingest import ingest_file
+
+    if args.file:
+        if not args.source:
+            print("ingest FILE needs --source NAME", file=sys.stderr)
+            return 2
+        results = [ingest_file(Path(args.file), args.source, args.format,
+                               Path(args.mapping) if args.mapping else None)]
+    else:
+        results = scan_inbox(settle_seconds=args.settle)
+    for r in results:
+        if r.status == "landed":
+            print(f"{r.source}: {r.file} landed {r.records} records ({r.record_errors} with errors) "
+                  f"as {r.batch_id}")
+        elif r.status == "duplicate":
+            print(f"{r.source}: {r.file} already landed as {r.batch_id}; nothing to do")
+        else:
+            print(f"{r.source}: {r.file} QUARANTINED: {r.reason} -> {r.quarantined_to}", file=sys.stderr)
+    return 1 if any(r.status == "quarantined" for r in results) else 0
+
+
+# -- process ---------------------------------------------------------------------------------------
+def cmd_process(args: argparse.Namespace) -> int:
+    from jobpool.process import STEP_FUNCTIONS, new_run_id, run_all
+
+    run_id = new_run_id()
+    print(f"process {run_id} (warehouse {paths().warehouse})", flush=True)
+    if args.step:
+        _progress(STEP_FUNCTIONS[args.step](None, run_id))
+    else:
+        run_all(run_id=run_id, progress=_progress)
+    return 0
+
+
+# -- sql / status ----------------------------------------------------------------------------------
+def cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse.db import connect_reader
+
+    con = connect_reader(paths().warehouse)
+    try:
+        rel = con.sql(args.query)
+        if rel is None:
+            return 0
+        if args.format == "json":
+            cols = rel.columns
+            _print_json([dict(zip(cols, row, strict=True)) for row in rel.fetchall()])
+        elif args.format == "csv":
+            rel.to_df().to_csv(sys.stdout, index=False)
+        else:
+            rel.show(max_rows=args.max_rows, max_width=200)
+    finally:
+        con.close()
+    return 0
+
+
+def print_summary() -> bool:
+    from jobpool.process import source_summary
+
+    rows = source_summary()
+    print(f"{'source':<14}{'landed':>8}{'new jobs':>10}{'merged':>8}{'quarant.':>10}  check")
+    ok = True
+    for r in rows:
+        ok &= r["balanced"]
+        mark = "landed = new + merged + quarantined" if r["balanced"] else "MISMATCH"
+        print(f"{r['source']:<14}{r['landed']:>8}{r['new_jobs']:>10}{r['merged_duplicates']:>8}"
+              f"{r['quarantined']:>10}  {mark}")
+    return ok
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from jobpool.landing import read_manifest
+    from warehouse.db import connect_reader
+
+    root = paths()
+    manifest = read_manifest(root)
+    print(f"home: {root.home}")
+    print(f"landing: {len(manifest)} batches, {sum(r['record_count'] for r in manifest)} records")
+    if not root.warehouse.exists():
+        print("warehouse: not built yet (run `jobpool process`)")
+        return 0
+    con = connect_reader(root.warehouse)
+    try:
+        done = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}
+        pending = [r["batch_id"] for r in manifest if r["batch_id"] not in done]
+        print(f"processed batches: {len(done)}; pending: {len(pending)}")
+        jobs = con.execute("select count(*) from core.job").fetchone()[0]
+        open_jobs = con.execute(
+            "select count(*) from information_schema.tables where table_schema='published' "
+            "and table_name='open_jobs'").fetchone()[0] and con.execute(
+            "select count(*) from published.open_jobs").fetchone()[0]
+        print(f"jobs: {jobs} (open, published: {open_jobs})")
+        reasons = con.execute(
+            "select check_name, count(*) from audit.quarantine group by all order by 2 desc"
+        ).fetchall()
+        if reasons:
+            print("quarantine by check: " + ", ".join(f"{k}={v}" for k, v in reasons))
+    finally:
+        con.close()
+    return 0 if print_summary() else 1
+
+
+# -- demo ------------------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> int:
+    from jobpool.demo.run import run_demo
+
+    started = time.monotonic()
+    ok = run_demo(seed=args.seed, scale=args.scale, use_airflow=not args.local)
+    print(f"demo finished in {time.monotonic() - started:.1f}s")
+    return 0 if ok else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from jobpool.bench import run_bench
+
+    _print_json(run_bench(n_postings=args.n, out=Path(args.out) if args.out else None))
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    if args.kind == "salary":
+        from transforms.salary import parse_salary, salary_to_dict
+
+        s = parse_salary(args.text)
+        _print_json(salary_to_dict(s) if s else None)
+    else:
+        from transforms.place import resolve_place
+
+        _print_json(resolve_place(args.text).__dict__)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jobpool", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="generate demo boards and feeds, crawl, ingest, process, summarise")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 300 vacancies")
+    p.add_argument("--local", action="store_true", help="run the steps in-process, without Airflow")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("crawl", help="crawl registered sources (crawlers/sources.toml) or a URL")
+    p.add_argument("--source", help="registry name (or the source name for --url/--sitemap)")
+    p.add_argument("--url", help="start URL(s), comma-separated")
+    p.add_argument("--sitemap", help="sitemap.xml URL")
+    p.add_argument("--spider", help="spider for --url (default: jobposting)")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("ingest", help="land a partner file, or every ready file in the inbox")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--source")
+    p.add_argument("--format", choices=["csv", "xml", "json"])
+    p.add_argument("--mapping", help="TOML mapping file (else jobpool/feeds/partners.toml)")
+    p.add_argument("--settle", type=float, default=2.0, help="inbox: seconds a file must be unchanged")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("process", help="normalise, deduplicate, validate, load and publish new batches")
+    p.add_argument("--step", choices=["stage", "normalise", "deduplicate", "validate", "load", "publish"])
+    p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("sql", help="query the warehouse (read-only)")
+    p.add_argument("query")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--max-rows", type=int, default=40)
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("status", help="batches, jobs, quarantine and per-source reconciliation")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bench", help="benchmark the stages on generated postings")
+    p.add_argument("-n", type=int, default=100_000)
+    p.add_argument("--out", help="JSON result path (default bench/results/bench-<n>.json)")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("parse", help="show how a normaliser reads a text")
+    p.add_argument("kind", choices=["salary", "place"])
+    p.add_argument("text")
+    p.set_defaults(func=cmd_parse)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
