@@ -1,0 +1,25 @@
+# JobPool image: Airflow 3.3 + this project with its pinned dependencies (requirements.lock).
+FROM python:3.11-slim-bookworm
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PYTHONUNBUFFERED=1 \
+    AIRFLOW_HOME=/opt/airflow \
+    JOBPOOL_HOME=/data
+
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /opt/jobpool
+COPY requirements.lock pyproject.toml ./
+RUN pip install uv==0.13.8 && uv pip install --system -r requirements.lock
+COPY jobpool ./jobpool
+COPY crawlers ./crawlers
+COPY transforms ./transforms
+COPY warehouse ./warehouse
+COPY dags ./dags
+COPY scrapy.cfg ./
+RUN uv pip install --system --no-deps -e .
+
+RUN useradd --uid 50000 --create-home airflow && mkdir -p /data /opt/airflow \
+    && chown -R airflow /data /opt/airflow
+USER airflow
+ENTRYPOINT ["airflow"]
