@@ -174,7 +174,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from jobpool.bench import run_bench
 
-    _print_json(run_bench(n_postings=args.n, out=Path(args.out) if args.out else None))
+    report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None)
+    print(f"process: {report['n_postings']:,} postings in {report['process_seconds']}s "
+          f"({report['process_records_per_s']:,} rec/s end to end)")
     return 0
 
 

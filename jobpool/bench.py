@@ -1,0 +1,148 @@
+"""``jobpool bench``: the pipeline's stages on N generated postings, timed, with peak memory.
+
+Generates postings with the demo generator's fast path (no HTML), lands them through the landing
+contract (one batch per source), then runs each process step and records seconds, records/s and the
+peak resident memory while that step ran. Results go to ``bench/results/bench-<N>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from jobpool.config import Paths
+
+LANDING_KEYS = ("title", "description", "hiring_organization", "job_location", "base_salary",
+                "employment_type", "date_posted", "valid_through")
+
+
+class PeakRSS:
+    """Samples this process's resident memory (plus children's) while a block runs."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._proc = psutil.Process()
+
+    def _rss(self) -> int:
+        total = self._proc.memory_info().rss
+        for child in self._proc.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(self.interval)
+
+    @contextmanager
+    def measure(self) -> Iterator[PeakRSS]:
+        self.peak = self._rss()
+        self._stop.clear()
+        thread = threading.Thread(target=self._run, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join()
+
+
+def _records(batch: Any) -> Iterator[dict[str, Any]]:
+    for row in batch.to_pylist():
+        extra = {"tags": row["tags"]} if row.get("tags") else {}
+        if row.get("latitude") is not None:
+            extra.update(latitude=row["latitude"], longitude=row["longitude"])
+        yield {
+            "source_record_id": row["source_record_id"],
+            **{k: row.get(k) for k in LANDING_KEYS},
+            "extra": extra or None,
+            "raw_format": "json",
+            "raw_payload": json.dumps({k: row.get(k) for k in LANDING_KEYS}, ensure_ascii=False),
+        }
+
+
+def land_generated(root: Paths, n_postings: int, seed: int = 1) -> int:
+    """Land N generated postings, one batch per source (the landing contract's writer)."""
+    from jobpool.demo.generate import generate_records
+    from jobpool.landing import BatchWriter
+
+    writers: dict[str, BatchWriter] = {}
+    count = 0
+    try:
+        for batch in generate_records(seed, n_postings):
+            sources = batch.column("source").to_pylist()
+            for source, record in zip(sources, _records(batch), strict=True):
+                writer = writers.get(source)
+                if writer is None:
+                    writer = writers[source] = BatchWriter(source, kind="feed", root=root)
+                writer.add(record)
+                count += 1
+        for writer in writers.values():
+            writer.commit()
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    return count
+
+
+def run_bench(n_postings: int = 100_000, out: Path | None = None, seed: int = 1) -> dict[str, Any]:
+    from jobpool.process import STEP_FUNCTIONS, STEPS, new_run_id
+
+    sampler = PeakRSS()
+    stages: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="jobpool-bench-") as tmp:
+        root = Paths(Path(tmp))
+        os.environ["JOBPOOL_HOME"] = str(root.home)
+        started = time.monotonic()
+        with sampler.measure():
+            landed = land_generated(root, n_postings, seed)
+        seconds = time.monotonic() - started
+        stages.append({"stage": "generate+land", "seconds": round(seconds, 2), "records": landed,
+                       "records_per_s": round(landed / seconds), "peak_rss_mb": round(sampler.peak / 2**20)})
+        print(f"  {'generate+land':<14}{seconds:8.2f}s {landed / seconds:>10,.0f} rec/s "
+              f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
+        run_id = new_run_id()
+        for name in STEPS:
+            with sampler.measure():
+                result = STEP_FUNCTIONS[name](root, run_id)
+            rate = result.records / result.seconds if result.seconds else 0.0
+            stages.append({"stage": name, "seconds": round(result.seconds, 2), "records": result.records,
+                           "records_per_s": round(rate), "peak_rss_mb": round(sampler.peak / 2**20),
+                           "detail": result.detail})
+            print(f"  {name:<14}{result.seconds:8.2f}s {rate:>10,.0f} rec/s "
+                  f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
+        warehouse_mb = root.warehouse.stat().st_size / 2**20
+    total = sum(s["seconds"] for s in stages if s["stage"] != "generate+land")
+    report = {
+        "n_postings": n_postings,
+        "seed": seed,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "memory_gb": round(psutil.virtual_memory().total / 2**30)},
+        "process_seconds": round(total, 2),
+        "process_records_per_s": round(n_postings / total) if total else None,
+        "warehouse_mb": round(warehouse_mb, 1),
+        "stages": stages,
+    }
+    out = out or Path("bench") / "results" / f"bench-{n_postings}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"written {out}")
+    return report
