@@ -1,9 +1,16 @@
 """schema.org JobPosting extraction from any page, whatever the syntax (JSON-LD, microdata, RDFa).
 
-extruct does the parsing (with ``uniform=True`` the three syntaxes come out in one JSON-LD-like
-shape); this module finds every JobPosting in the result (top level, ``@graph``, arrays, nested)
-and maps it to landing fields, so that the same posting lands as the same record whichever syntax
-carried it.
+extruct does the parsing. Microdata comes out of ``uniform=True`` as compact JSON-LD; RDFa comes out
+as expanded JSON-LD (full IRIs, ``@value`` lists, nested things as ``{"@id": …}`` references), so it
+is compacted here (:func:`compact_expanded`). This module then finds every JobPosting (top level,
+``@graph``, arrays, nested) and maps it to landing fields, so that the same posting lands as the
+same record whichever syntax carried it:
+
+* Text that came from HTML markup (microdata, RDFa) has its whitespace collapsed to single spaces,
+  as a browser renders inline text: newlines in HTML source carry no meaning. JSON-LD strings keep
+  their line breaks, which a publisher wrote on purpose.
+* A property a syntax does not carry stays empty: "identical" means identical on every property
+  the three carry (see docs/crawling.md).
 """
 
 from __future__ import annotations
@@ -18,10 +25,103 @@ import extruct
 from crawlers.items import clean_text
 
 SYNTAXES = ["json-ld", "microdata", "rdfa"]
+_SCHEMA_PREFIXES = ("http://schema.org/", "https://schema.org/")
+#: Cheap markers that a page may carry microdata or RDFa: extruct (lxml + rdflib) costs milliseconds
+#: per page, so pages with neither are not handed to it.
+_MARKUP_HINT = re.compile(r"itemscope|itemtype|typeof=|property=|vocab=", re.IGNORECASE)
+_ALL_WS = re.compile(r"\s+")
 _UNIT_CN = {"HOUR": "小时", "DAY": "天", "WEEK": "周", "MONTH": "月", "YEAR": "年"}
 _SCRIPT_LD = re.compile(
     r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL
 )
+
+
+def compact_expanded(nodes: list[Any]) -> list[dict[str, Any]]:
+    """Expanded JSON-LD (extruct's RDFa output) → compact schema.org objects like JSON-LD's.
+
+    ``https://schema.org/title: [{"@value": "x"}]`` becomes ``title: "x"``, and ``{"@id": "_:b1"}``
+    references are replaced by the node they name (cycles are cut), so ``hiringOrganization`` and
+    ``jobLocation`` read the same as in JSON-LD. Properties outside schema.org are dropped.
+    """
+    index = {n["@id"]: n for n in nodes if isinstance(n, dict) and "@id" in n}
+
+    def short(iri: str) -> str | None:
+        for prefix in _SCHEMA_PREFIXES:
+            if iri.startswith(prefix):
+                return iri[len(prefix):]
+        return None
+
+    def value(v: Any, path: frozenset[str]) -> Any:
+        if isinstance(v, list):
+            out = [value(x, path) for x in v]
+            return out[0] if len(out) == 1 else out
+        if isinstance(v, dict):
+            if "@value" in v:
+                return v["@value"]
+            ref = v.get("@id")
+            if ref in index and ref not in path and len(v) == 1:
+                return node(index[ref], path | {ref})
+            if "@id" in v and len(v) == 1:
+                return v["@id"]
+            return node(v, path)
+        return v
+
+    def node(n: dict[str, Any], path: frozenset[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        types = n.get("@type")
+        if types:
+            names = [short(t) or t for t in (types if isinstance(types, list) else [types])]
+            out["@type"] = names[0] if len(names) == 1 else names
+        for key, v in n.items():
+            if key.startswith("@"):
+                continue
+            name = short(key)
+            if name:
+                out[name] = value(v, path)
+        return out
+
+    return [node(n, frozenset({n.get("@id", "")})) for n in nodes if isinstance(n, dict) and n.get("@type")]
+
+
+def resolve_references(data: Any) -> Any:
+    """JSON-LD ``{"@id": …}`` references to nodes elsewhere in the same block (common in ``@graph``:
+    ``"hiringOrganization": {"@id": "#org"}``) replaced by the node itself, cycles cut."""
+    index: dict[str, dict[str, Any]] = {}
+
+    def collect(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                collect(item)
+        elif isinstance(node, dict):
+            if isinstance(node.get("@id"), str) and len(node) > 1:
+                index.setdefault(node["@id"], node)
+            for item in node.values():
+                collect(item)
+
+    def resolve(node: Any, path: frozenset[str]) -> Any:
+        if isinstance(node, list):
+            return [resolve(item, path) for item in node]
+        if isinstance(node, dict):
+            ref = node.get("@id")
+            if len(node) == 1 and ref in index and ref not in path:
+                return resolve(index[ref], path | {ref})
+            here = path | {ref} if isinstance(ref, str) else path
+            return {k: resolve(v, here) for k, v in node.items()}
+        return node
+
+    collect(data)
+    return resolve(data, frozenset()) if index else data
+
+
+def _collapse_ws(node: Any) -> Any:
+    """Every string in a parsed structure with whitespace runs (newlines too) made one space."""
+    if isinstance(node, str):
+        return _ALL_WS.sub(" ", node).strip()
+    if isinstance(node, list):
+        return [_collapse_ws(v) for v in node]
+    if isinstance(node, dict):
+        return {k: _collapse_ws(v) for k, v in node.items()}
+    return node
 
 
 def _is_jobposting(obj: dict[str, Any]) -> bool:
@@ -155,6 +255,8 @@ def posting_to_fields(posting: dict[str, Any]) -> dict[str, Any]:
         ("skills", "skills"),
         ("educationRequirements", "education"),
         ("experienceRequirements", "experience"),
+        ("qualifications", "qualifications"),
+        ("responsibilities", "responsibilities"),
     ):
         value = _join_list(posting.get(key))
         if value:
@@ -186,14 +288,16 @@ def extract_postings(html: str, url: str) -> tuple[list[dict[str, Any]], list[st
         except ValueError as exc:
             errors.append(f"invalid JSON-LD block #{i + 1} on {url}: {exc}")
             continue
-        found.extend(("json-ld", p) for p in iter_jobpostings(data))
-    try:
-        other = extruct.extract(html, base_url=url, syntaxes=["microdata", "rdfa"], uniform=True)
-    except Exception as exc:  # extruct raises many kinds on hostile HTML
-        errors.append(f"microdata/RDFa extraction failed on {url}: {exc}")
-        other = {}
-    for syntax in ("microdata", "rdfa"):
-        found.extend((syntax, p) for p in iter_jobpostings(other.get(syntax, [])))
+        found.extend(("json-ld", p) for p in iter_jobpostings(resolve_references(data)))
+    other: dict[str, Any] = {}
+    if _MARKUP_HINT.search(html):
+        try:
+            other = extruct.extract(html, base_url=url, syntaxes=["microdata", "rdfa"], uniform=True)
+        except Exception as exc:  # extruct raises many kinds on hostile HTML
+            errors.append(f"microdata/RDFa extraction failed on {url}: {exc}")
+    found.extend(("microdata", _collapse_ws(p)) for p in iter_jobpostings(other.get("microdata", [])))
+    rdfa = compact_expanded(other.get("rdfa", []))
+    found.extend(("rdfa", _collapse_ws(p)) for p in iter_jobpostings(rdfa))
     records = []
     seen: set[str] = set()
     for syntax, posting in found:

@@ -21,6 +21,8 @@ class CrawlSource:
     url: str | None = None
     schedule: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    #: further spider arguments (``-a key=value``), e.g. ``follow = 2`` for the jobposting spider
+    args: dict[str, Any] = field(default_factory=dict)
 
     def resolved(self) -> CrawlSource:
         """The entry with ${VAR} filled in; a missing variable is an error naming the source."""
@@ -38,11 +40,18 @@ class CrawlSource:
             return _VAR.sub(sub, value)
 
         return CrawlSource(self.name, self.spider, fill(self.sitemap), fill(self.url), self.schedule,
-                           dict(self.settings))
+                           dict(self.settings), dict(self.args))
 
 
 def registry_path() -> Path:
     return Path(os.environ.get("JOBPOOL_SOURCES", DEFAULT_REGISTRY))
+
+
+def _urls(value: str | list[str] | None) -> str | None:
+    """A URL or a list of URLs (TOML array) as the comma-separated text spiders take."""
+    if isinstance(value, list):
+        return ",".join(value) or None
+    return value
 
 
 def load_sources(path: Path | None = None) -> dict[str, CrawlSource]:
@@ -55,9 +64,10 @@ def load_sources(path: Path | None = None) -> dict[str, CrawlSource]:
         sources[name] = CrawlSource(
             name=name,
             spider=entry["spider"],
-            sitemap=entry.get("sitemap"),
-            url=entry.get("url"),
+            sitemap=_urls(entry.get("sitemap")),
+            url=_urls(entry.get("url")),
             schedule=entry.get("schedule"),
             settings=dict(entry.get("settings", {})),
+            args=dict(entry.get("args", {})),
         )
     return sources

@@ -27,6 +27,8 @@ def run_crawl(source: CrawlSource, extra_settings: dict[str, Any] | None = None,
         args += ["-a", f"sitemap={src.sitemap}"]
     if src.url:
         args += ["-a", f"url={src.url}"]
+    for key, value in src.args.items():
+        args += ["-a", f"{key}={value}"]
     settings = {**src.settings, **(extra_settings or {})}
     with tempfile.TemporaryDirectory(prefix="jobpool-crawl-") as tmp:
         result_file = Path(tmp) / "result.json"

@@ -23,14 +23,33 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 1.0  # seconds before the 1st retry, doubled for each further one (± 20 % jitter)
+RETRY_BACKOFF_MAX = 60.0  # cap, also for a server's Retry-After
 REDIRECT_MAX_TIMES = 5
-CLOSESPIDER_TIMEOUT = 1800  # crawl deadline, seconds
+CLOSESPIDER_TIMEOUT = 1800  # crawl deadline, seconds: what was crawled by then still lands
+
+DOWNLOADER_MIDDLEWARES = {
+    # closest to the engine: sees only final outcomes (after retries, redirects)
+    "crawlers.middlewares.FaultReportMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    "crawlers.middlewares.ConditionalRequestMiddleware": 560,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawlers.middlewares.RedirectLimitMiddleware": 600,
+}
+
+# Incremental re-crawl (crawlers/state.py): conditional requests, unchanged records not landed again,
+# records gone from the board reported as not seen; a record missing this many days is forgotten.
+JOBPOOL_INCREMENTAL = True
+JOBPOOL_STATE_FORGET_DAYS = 30
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.RequiredFieldsPipeline": 100,
+    "crawlers.pipelines.IncrementalPipeline": 500,
     "crawlers.pipelines.LandingPipeline": 900,
 }
 
+DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

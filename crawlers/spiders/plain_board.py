@@ -1,20 +1,14 @@
-"""Site spider for a board without structured data: listing pages (paginated) → detail pages.
+"""The demo's plain-HTML board (no structured data): paginated listing → detail pages.
 
-The pattern for any such board: CSS selectors in one place, values through JobPostingLoader.
+This file is all a new board of this kind needs (plus its entry in crawlers/sources.toml).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-from scrapy import Spider
-from scrapy.http import Response
-
-from crawlers.items import JobPostingItem, JobPostingLoader
+from crawlers.site import ListingDetailSpider
 
 
-class PlainBoardSpider(Spider):
+class PlainBoardSpider(ListingDetailSpider):
     """``-a source=NAME -a url=LISTING_URL``."""
 
     name = "plain_board"
@@ -29,32 +23,5 @@ class PlainBoardSpider(Spider):
         "date_posted": ".posted",
         "identifier": ".job-id",
     }
-
-    def __init__(self, source: str | None = None, url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if not url:
-            raise ValueError("plain_board spider needs -a url=LISTING_URL")
-        self.source = source or self.name
-        self.start_urls = [u for u in url.split(",") if u]
-        self.origin = url
-
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        yield from response.follow_all(css=self.listing_link, callback=self.parse_job)
-        next_url = response.css(self.next_page).get()
-        if next_url:
-            yield response.follow(next_url, callback=self.parse)
-
-    def parse_job(self, response: Response) -> JobPostingItem:
-        loader = JobPostingLoader(response=response)
-        for field, css in self.fields.items():
-            loader.add_css(field, f"{css} ::text")
-        loader.add_css("description", ".description ::text")
-        tags = [t.strip() for t in response.css("ul.tags li::text").getall() if t.strip()]
-        if tags:
-            loader.add_value("extra", {"tags": tags})
-        loader.add_value("url", response.url)
-        loader.add_value("raw_format", "html")
-        loader.add_value("raw_payload", response.text)
-        item = loader.load_item()
-        item["source_record_id"] = item.get("identifier") or response.url
-        return item
+    description = ".description"
+    tags = "ul.tags li::text"
