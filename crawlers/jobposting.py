@@ -275,14 +275,17 @@ def posting_to_fields(posting: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def extract_postings(html: str, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+def extract_postings(html: str, url: str, json_document: bool = False
+                     ) -> tuple[list[dict[str, Any]], list[str]]:
     """All JobPostings on a page as landing fields, plus the page's extraction errors.
 
     JSON-LD blocks are parsed one by one, so one invalid block does not hide a valid one beside it.
+    ``json_document``: the response is itself JSON-LD (``application/ld+json``), not HTML.
     """
     errors: list[str] = []
     found: list[tuple[str, dict[str, Any]]] = []
-    for i, block in enumerate(_SCRIPT_LD.findall(html)):
+    blocks = [html] if json_document else _SCRIPT_LD.findall(html)
+    for i, block in enumerate(blocks):
         try:
             data = json.loads(block)
         except ValueError as exc:
@@ -290,7 +293,7 @@ def extract_postings(html: str, url: str) -> tuple[list[dict[str, Any]], list[st
             continue
         found.extend(("json-ld", p) for p in iter_jobpostings(resolve_references(data)))
     other: dict[str, Any] = {}
-    if _MARKUP_HINT.search(html):
+    if not json_document and _MARKUP_HINT.search(html):
         try:
             other = extruct.extract(html, base_url=url, syntaxes=["microdata", "rdfa"], uniform=True)
         except Exception as exc:  # extruct raises many kinds on hostile HTML

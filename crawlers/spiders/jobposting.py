@@ -46,10 +46,15 @@ class JobPostingSpider(SitemapSpider):
             yield Request(url, callback=self.parse, cb_kwargs={"level": 0})
 
     def parse(self, response: Response, level: int = 0, **kwargs: Any) -> Iterator[Any]:
-        if not hasattr(response, "text"):
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if "json" in ctype:  # a bare JSON-LD document; JSON is UTF-8 (RFC 8259)
+            text, is_json = response.body.decode("utf-8", "replace"), True
+        elif hasattr(response, "text"):
+            text, is_json = response.text, False
+        else:
             self.crawler.stats.inc_value("jobpool/errors/not_text")
             return
-        postings, errors = extract_postings(response.text, response.url)
+        postings, errors = extract_postings(text, response.url, json_document=is_json)
         for error in errors:
             self.logger.warning("%s: %s", self.source, error)
             kind = "invalid_jsonld" if error.startswith("invalid JSON-LD") else "extraction"
@@ -63,8 +68,8 @@ class JobPostingSpider(SitemapSpider):
             # Nothing usable on a page that tried to carry a posting: land it to be quarantined.
             yield JobPostingItem(
                 url=response.url, source_record_id=response.url, raw_format="html",
-                raw_payload=response.text, ingest_error="; ".join(errors),
+                raw_payload=text, ingest_error="; ".join(errors),
             )
-        if level < self.follow:
+        if level < self.follow and not is_json:
             for link in self.links.extract_links(response):
                 yield Request(link.url, callback=self.parse, cb_kwargs={"level": level + 1})
