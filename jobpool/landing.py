@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from jobpool.config import Paths, paths
@@ -201,15 +202,51 @@ class BatchWriter:
         for record in records:
             self.add(record)
 
-    def _flush(self) -> None:
-        if not self._rows:
+    def add_table(self, table: pa.Table) -> None:
+        """Vectorised :meth:`add` for connectors that build records as Arrow columns (the CSV fast
+        path). Columns are landing fields; source, batch_id and record_index are assigned here,
+        fetched_at defaults as in :meth:`add`. ``content_hash`` must be filled by the caller and equal
+        :func:`content_hash` of each record, so a record hashes the same whichever path landed it."""
+        n = table.num_rows
+        if n == 0:
             return
-        table = pa.Table.from_pylist(self._rows, schema=RECORD_SCHEMA)
+        unknown = set(table.column_names) - set(RECORD_SCHEMA.names)
+        if unknown:
+            raise LandingError(f"{self.source}: unknown landing field(s) {sorted(unknown)}")
+        if "content_hash" not in table.column_names or table["content_hash"].null_count:
+            raise LandingError(f"{self.source}: add_table needs content_hash for every record")
+        self._flush()  # rows buffered by add() come first, so record_index follows arrival order
+        fixed = {
+            "source": pa.repeat(pa.scalar(self.source, pa.string()), n),
+            "batch_id": pa.repeat(pa.scalar(self.batch_id, pa.string()), n),
+            "record_index": pa.array(range(self.count, self.count + n), pa.int64()),
+        }
+        default_time = pa.scalar(self.fetched_default, RECORD_SCHEMA.field("fetched_at").type)
+        arrays = []
+        for fld in RECORD_SCHEMA:
+            if fld.name in fixed:
+                arrays.append(fixed[fld.name])
+            elif fld.name in table.column_names:
+                column = table[fld.name].cast(fld.type)
+                arrays.append(pc.fill_null(column, default_time) if fld.name == "fetched_at" else column)
+            else:
+                arrays.append(pa.repeat(default_time, n) if fld.name == "fetched_at" else pa.nulls(n, fld.type))
+        if "ingest_error" in table.column_names:
+            self.error_count += pc.sum(pc.fill_null(pc.not_equal(table["ingest_error"], ""), False)).as_py() or 0
+        self._write(pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA))
+        self.count += n
+
+    def _write(self, table: pa.Table) -> None:
         if self._writer is None:
             self.final_path.parent.mkdir(parents=True, exist_ok=True)
             self._tmp = self.final_path.with_name(f".{self.batch_id}.parquet.tmp")
             self._writer = pq.ParquetWriter(self._tmp, RECORD_SCHEMA, compression="zstd")
         self._writer.write_table(table, row_group_size=ROW_GROUP)
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        self._write(pa.Table.from_pylist(self._rows, schema=RECORD_SCHEMA))
         self._rows.clear()
 
     def commit(self) -> dict[str, Any] | None:

@@ -18,6 +18,8 @@ from typing import Any
 from jobpool.landing import POSTING_FIELDS
 
 DEFAULT_PARTNERS = Path(__file__).with_name("partners.toml")
+#: csv covers TSV and other delimiters (``delimiter`` option); api = a paged JSON HTTP API (``jobpool ingest URL``).
+FORMATS = ("csv", "xlsx", "xml", "json", "api")
 MAX_FILE_BYTES = int(os.environ.get("JOBPOOL_MAX_FEED_BYTES", str(8 * 1024**3)))
 MAX_RECORD_CHARS = 1_000_000
 
@@ -81,8 +83,8 @@ def load_spec(source: str, fmt: str | None = None, mapping: Path | None = None) 
             raise FeedError(f"no mapping for source {source!r} in {registry}; pass --mapping FILE")
         entry = data[source]
     spec = spec_from_mapping(source, entry, fmt)
-    if spec.format not in ("csv", "xml", "json"):
-        raise FeedError(f"source {source}: unknown feed format {spec.format!r} (csv, xml or json)")
+    if spec.format not in FORMATS:
+        raise FeedError(f"source {source}: unknown feed format {spec.format!r} ({', '.join(FORMATS)})")
     return spec
 
 

@@ -7,6 +7,7 @@ retry lands it whole. A file that cannot be read at all is quarantined with the 
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -17,14 +18,17 @@ from typing import Any
 from jobpool.config import Paths, paths
 from jobpool.feeds.base import FeedError, FeedSpec, check_size, load_spec
 from jobpool.feeds.csv_feed import read_csv
-from jobpool.feeds.json_feed import read_json
+from jobpool.feeds.json_feed import read_json, read_jsonl
+from jobpool.feeds.xlsx_feed import read_xlsx
 from jobpool.feeds.xml_feed import read_xml
 from jobpool.landing import BatchWriter, feed_batch_id, file_sha256, quarantine_file
 
 READERS: dict[str, Callable[[Path, FeedSpec], Iterator[dict[str, Any]]]] = {
     "csv": read_csv,
+    "xlsx": read_xlsx,
     "xml": read_xml,
     "json": read_json,
+    "jsonl": read_jsonl,
 }
 
 
@@ -38,34 +42,64 @@ class IngestResult:
     record_errors: int = 0
     reason: str | None = None
     quarantined_to: str | None = None
+    path: str | None = None  # csv-fast | csv-rows (CSV only): which path landed the file
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
+def _land(path: Path, spec: FeedSpec, new_writer: Callable[[], BatchWriter], fast: bool) -> tuple[BatchWriter, str]:
+    """Write the batch; CSV goes through the columnar fast path unless it needs the row path."""
+    started = time.monotonic()
+    fallback = None
+    if spec.format == "csv" and fast:
+        from jobpool.feeds.csv_fast import FastPathUnsupported, write_csv_fast
+
+        writer = new_writer()
+        try:
+            with writer:
+                write_csv_fast(path, spec, writer)
+                writer.stats = {"seconds": round(time.monotonic() - started, 3), "path": "csv-fast"}
+            return writer, "csv-fast"
+        except FastPathUnsupported as exc:
+            # the writer aborted: nothing is visible; land the file row by row instead
+            fallback = f"{type(exc).__name__}: {exc}"[:300]
+    how = "csv-rows" if spec.format == "csv" else spec.format
+    writer = new_writer()
+    with writer:
+        writer.extend(READERS[spec.format](path, spec))
+        writer.stats = {"seconds": round(time.monotonic() - started, 3), "path": how}
+        if fallback:
+            writer.stats["fast_path_declined"] = fallback
+    return writer, how
+
+
 def ingest_file(path: Path, source: str, fmt: str | None = None, mapping: Path | None = None,
-                move: bool = False, root: Paths | None = None) -> IngestResult:
+                move: bool = False, root: Paths | None = None, *, spec: FeedSpec | None = None,
+                origin: dict[str, Any] | None = None, fast: bool | None = None) -> IngestResult:
     """Land ``path`` for ``source``. ``move`` (inbox mode) moves the file to quarantine on failure;
-    otherwise a copy is quarantined and the caller's file is left alone."""
+    otherwise a copy is quarantined and the caller's file is left alone. ``fast=False`` forces the
+    CSV row path (default: ``JOBPOOL_CSV_FAST``, on)."""
     root = root or paths()
     path = Path(path)
+    fast = os.environ.get("JOBPOOL_CSV_FAST", "1") != "0" if fast is None else fast
     try:
-        spec = load_spec(source, fmt, mapping)
+        spec = spec or load_spec(source, fmt, mapping)
+        if spec.format == "api":
+            raise FeedError(f"{path.name}: format api pulls a URL: use ingest_url / `jobpool ingest URL`")
         check_size(path)
         checksum = file_sha256(path)
-        writer = BatchWriter(
-            source=source, kind="feed", batch_id=feed_batch_id(source, checksum),
-            origin={"file": path.name, "sha256": checksum, "format": spec.format}, root=root,
-        )
-        if writer.already_landed():
-            return IngestResult(source, path.name, "duplicate", writer.batch_id,
-                                reason="same file (sha256) already landed")
-        started = time.monotonic()
-        with writer:
-            writer.extend(READERS[spec.format](path, spec))
-            writer.stats = {"seconds": round(time.monotonic() - started, 3)}
-        return IngestResult(source, path.name, "landed", writer.batch_id, writer.count,
-                            writer.error_count)
+        batch_id = feed_batch_id(source, checksum)
+
+        def new_writer() -> BatchWriter:
+            return BatchWriter(source=source, kind="feed", batch_id=batch_id, root=root,
+                               origin={"file": path.name, "sha256": checksum, "format": spec.format, **(origin or {})})
+
+        if new_writer().already_landed():
+            return IngestResult(source, path.name, "duplicate", batch_id, reason="same file (sha256) already landed")
+        writer, how = _land(path, spec, new_writer, fast)
+        return IngestResult(source, path.name, "landed", writer.batch_id, writer.count, writer.error_count,
+                            path=how if spec.format == "csv" else None)
     except FeedError as exc:
         reason = str(exc)
         if path.exists():
@@ -79,3 +113,20 @@ def ingest_file(path: Path, source: str, fmt: str | None = None, mapping: Path |
             return IngestResult(source, path.name, "quarantined", reason=reason,
                                 quarantined_to=str(dest))
         return IngestResult(source, path.name, "quarantined", reason=reason)
+
+
+def ingest_url(url: str, source: str, mapping: Path | None = None, root: Paths | None = None) -> IngestResult:
+    """Pull a paged JSON API (``format = "api"``) and land what it returned as one batch."""
+    from jobpool.feeds.api_feed import pull
+
+    root = root or paths()
+    try:
+        spec = load_spec(source, "api", mapping)
+        fetched = pull(url, spec, root.home / "spool" / source)
+    except FeedError as exc:
+        return IngestResult(source, url, "quarantined", reason=str(exc))
+    lines = FeedSpec(**{**spec.__dict__, "format": "jsonl", "record": None})
+    result = ingest_file(fetched.path, source, move=True, root=root, spec=lines,
+                         origin={"url": url, "pages": fetched.pages})
+    fetched.path.unlink(missing_ok=True)  # landed (or already landed): the batch holds the content
+    return result

@@ -21,13 +21,22 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _localise(elem: Element) -> None:
+    """Drop namespaces from the record's tags so mappings name elements by local name (HR-XML
+    declares a default namespace, Indeed-style feeds none)."""
+    for node in elem.iter():
+        if isinstance(node.tag, str) and "}" in node.tag:
+            node.tag = _local(node.tag)
+
+
 def _child_text(elem: Element, path: str) -> str | None:
-    """Text of a descendant by a ``/``-separated path of local names (namespaces ignored)."""
-    node: Element | None = elem
-    for part in path.split("/"):
-        if node is None:
-            return None
-        node = next((c for c in node if _local(c.tag) == part), None)
+    """Text of the first descendant at an ElementTree path relative to the record: ``city``,
+    ``PositionDetail/Company/Name``, ``.//Municipality``, or with a predicate
+    ``FormattedPositionDescription[Name='Description']/Value``, or an attribute: ``Id/@validFrom``."""
+    path, _, attribute = path.partition("/@")
+    node = elem.find(path)
+    if node is not None and attribute:
+        return (node.get(attribute) or "").strip() or None
     if node is None:
         return None
     return "".join(node.itertext()).strip() or None
@@ -36,13 +45,19 @@ def _child_text(elem: Element, path: str) -> str | None:
 def read_xml(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
     record_tag = spec.record or "job"
     count = 0
+    stack: list[Element] = []
     try:
-        for _event, elem in iterparse(str(path), events=("end",), forbid_dtd=False,
-                                      forbid_entities=True, forbid_external=True):
-            if _local(elem.tag) != record_tag:
+        for event, elem in iterparse(str(path), events=("start", "end"), forbid_dtd=False,
+                                     forbid_entities=True, forbid_external=True):
+            if event == "start":
+                stack.append(elem)
+                continue
+            stack.pop()
+            if _local(elem.tag) != record_tag or any(_local(e.tag) == record_tag for e in stack):
                 continue
             count += 1
             raw = tostring(elem, encoding="unicode")
+            _localise(elem)
             record = map_record(spec, lambda name, e=elem: _child_text(e, name))
             record.setdefault("source_record_id", f"job-{hashlib.sha1(raw.encode()).hexdigest()[:16]}")
             record["raw_format"] = "xml"
@@ -51,9 +66,13 @@ def read_xml(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
             if missing:
                 record["ingest_error"] = (
                     f"{path.name} <{record_tag}> #{count}: missing {', '.join(missing)}"
+                    f" (text: {' '.join(''.join(elem.itertext()).split())[:80]!r})"
                 )
             yield record
+            # streaming: drop the finished record from its parent so memory stays flat
             elem.clear()
+            if stack:
+                stack[-1].remove(elem)
     except DefusedXmlException as exc:
         raise FeedError(f"{path.name}: refused hostile XML ({type(exc).__name__}: {exc})") from exc
     except ParseError as exc:
