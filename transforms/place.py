@@ -100,6 +100,11 @@ def _load_places() -> tuple[dict[str, _Entity], dict[str, list[tuple[str, float]
 
 _ENT, _NAMES = _load_places()
 _LENGTHS = sorted({len(k) for k in _NAMES}, reverse=True)
+# Name lengths by first character, longest first: most characters of an address (路, 号, digits) start
+# no name at all, so the scan skips them with one dict lookup instead of trying every length.
+_LENGTHS_AT: dict[str, tuple[int, ...]] = {}
+for _key in _NAMES:
+    _LENGTHS_AT[_key[0]] = tuple(sorted({*_LENGTHS_AT.get(_key[0], ()), len(_key)}, reverse=True))
 
 
 def _chain(code: str) -> list[_Entity]:
@@ -121,7 +126,7 @@ def _scan(text: str) -> list[tuple[int, str, float, list[tuple[str, float]]]]:
     spans = []
     i, n = 0, len(text)
     while i < n:
-        for length in _LENGTHS:
+        for length in _LENGTHS_AT.get(text[i], ()):
             if length > n - i:
                 continue
             key = text[i : i + length]
@@ -270,6 +275,117 @@ def jining_district_at(lat: float, lon: float) -> str | None:
     return min(districts, key=lambda c: min(_seg_dist2(lon, lat, r) for r in districts[c]["rings"]))
 
 
+_STRIP = 0.02  # degrees of latitude per strip of the vectorised point-in-polygon index
+
+
+class _FenceIndex:
+    """A fence's edges as numpy arrays, bucketed by latitude strip, for exact vectorised ray casting.
+
+    A horizontal ray from a point can only cross edges whose latitude span holds the point's latitude,
+    so each point is tested against the few edges of its strip instead of the whole ring. The crossing
+    test is the same floating-point expression as :func:`_in_rings`, so the answers are identical."""
+
+    def __init__(self, fence: dict[str, Any]) -> None:
+        import numpy as np
+
+        self.bbox = fence["bbox"]
+        xi, yi, xj, yj = [], [], [], []
+        for ring in fence["rings"]:
+            for i in range(len(ring)):
+                (a, b), (c, d) = ring[i], ring[i - 1]
+                xi.append(a), yi.append(b), xj.append(c), yj.append(d)
+        self.xi, self.yi, self.xj, self.yj = (np.array(v, dtype=np.float64) for v in (xi, yi, xj, yj))
+        y0, y1 = self.bbox[1], self.bbox[3]
+        self.n_strips = int((y1 - y0) / _STRIP) + 1
+        lo, hi = np.minimum(self.yi, self.yj), np.maximum(self.yi, self.yj)
+        first = np.clip(np.floor((lo - y0) / _STRIP).astype(int) - 1, 0, self.n_strips - 1)
+        last = np.clip(np.floor((hi - y0) / _STRIP).astype(int) + 1, 0, self.n_strips - 1)
+        self.strips = [np.flatnonzero((first <= k) & (last >= k)) for k in range(self.n_strips)]
+
+    def contains(self, lon: Any, lat: Any) -> Any:
+        """Boolean array: which (lon, lat) points are inside (even-odd rule, as ``_in_rings``)."""
+        import numpy as np
+
+        x0, y0, x1, y1 = self.bbox
+        out = np.zeros(len(lon), dtype=bool)
+        cand = np.flatnonzero((x0 <= lon) & (lon <= x1) & (y0 <= lat) & (lat <= y1))
+        if not len(cand):
+            return out
+        strip = np.clip(np.floor((lat[cand] - y0) / _STRIP).astype(int), 0, self.n_strips - 1)
+        order = np.argsort(strip, kind="stable")
+        cand, strip = cand[order], strip[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(strip) != 0])
+        ends = np.r_[starts[1:], len(cand)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for a, b in zip(starts, ends, strict=True):
+                idx, edges = cand[a:b], self.strips[strip[a]]
+                if not len(edges):
+                    continue
+                px, py = lon[idx][:, None], lat[idx][:, None]
+                xi, yi, xj, yj = self.xi[edges], self.yi[edges], self.xj[edges], self.yj[edges]
+                crosses = ((yi > py) != (yj > py)) & (px < (xj - xi) * (py - yi) / (yj - yi) + xi)
+                out[idx] = (crosses.sum(axis=1) % 2).astype(bool)
+        return out
+
+
+@lru_cache(maxsize=1)
+def _fence_index() -> dict[str, _FenceIndex]:
+    return {code: _FenceIndex(fence) for code, fence in _FENCES.items()}
+
+
+_DISTRICT_CODES: list[str | None] = [None, *(c for c in _FENCES if c != JINING)]
+
+
+def _district_index(lat: Any, lon: Any) -> Any:
+    """Index into ``_DISTRICT_CODES`` of the Jining district containing each point (0: none)."""
+    import numpy as np
+
+    out = np.zeros(len(lat), dtype=np.int64)
+    index = _fence_index()
+    pending = ~(np.isnan(lat) | np.isnan(lon))
+    if pending.any():
+        pending &= index[JINING].contains(lon, lat)
+    for k, code in enumerate(_DISTRICT_CODES[1:], start=1):
+        if not pending.any():
+            break
+        hit = pending & index[code].contains(lon, lat)  # type: ignore[index]
+        out[hit] = k
+        pending &= ~hit
+    for i in np.flatnonzero(pending):  # slivers between simplified district borders: rare, exact scalar rule
+        out[i] = _DISTRICT_CODES.index(jining_district_at(float(lat[i]), float(lon[i])))
+    return out
+
+
+def jining_districts_at(lat: Any, lon: Any) -> list[str | None]:
+    """Vectorised :func:`jining_district_at` over float arrays (NaN = no point); same answers."""
+    import numpy as np
+
+    idx = _district_index(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64))
+    return [_DISTRICT_CODES[k] for k in idx]
+
+
+def check_coords_arrays(lat: Any, lon: Any) -> tuple[Any, Any, Any]:
+    """Vectorised :func:`check_coords` over float arrays (NaN/inf = missing): (lat, lon, status)."""
+    import numpy as np
+
+    la, lo = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+    x0, y0, x1, y1 = CHINA_BBOX
+    in_china = (x0 <= lo) & (lo <= x1) & (y0 <= la) & (la <= y1)
+    flipped = (x0 <= la) & (la <= x1) & (y0 <= lo) & (lo <= y1)
+    missing = ~(np.isfinite(la) & np.isfinite(lo))
+    zero = ~missing & ((la == 0) | (lo == 0))
+    same = ~missing & ~zero & (la == lo)
+    swapped = ~missing & ~zero & ~same & ~in_china & flipped
+    rest = ~missing & ~zero & ~same & ~swapped
+    bad = rest & ~((-90 <= la) & (la <= 90) & (-180 <= lo) & (lo <= 180))
+    status = np.select(
+        [missing, zero, same, swapped, bad], ["missing", "zero", "lat_eq_lon", "swapped", "out_of_range"], "ok"
+    ).astype(object)
+    out_la = np.where(swapped, lo, np.where(rest & ~bad, la, np.nan))
+    out_lo = np.where(swapped, la, np.where(rest & ~bad, lo, np.nan))
+    return out_la, out_lo, status
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -339,41 +455,131 @@ def _city_of(code: str | None) -> _Entity | None:
     return next((e for e in _chain(code) if e.level == "city"), None) if code else None
 
 
-def resolve_place(
-    text: str | None, city_hint: str | None = None, lat: object = None, lon: object = None
-) -> Place:
-    """Resolve a location string (+ optional city hint and coordinates) to a Place; never raises."""
+def _text_code(text: object, city_hint: object) -> tuple[str | None, str]:
+    """(adcode, method) from the location text and the city hint alone."""
     hint_code = _hint_city(city_hint if isinstance(city_hint, str) else None)
-    code, method = (None, "none")
     if isinstance(text, str) and text.strip():
-        code, method = _resolve_text(_clean(text), hint_code)
-    elif hint_code:
-        code, method = hint_code, "hint"
+        return _resolve_text(_clean(text), hint_code)
+    if hint_code:
+        return hint_code, "hint"
+    return None, "none"
 
-    la, lo, status = check_coords(lat, lon)
-    if la is not None and lo is not None:
+
+def _far_from_city(code: str | None, lat: float, lon: float) -> bool:
+    """True when the point is more than OUTSIDE_CITY_KM from the centre of the (non-Jining) city of ``code``."""
+    city = _city_of(code)
+    if city is None or city.adcode == JINING:
+        return False
+    c_lat, c_lon = _centre(city.adcode if city.lat is not None else code)
+    return c_lat is not None and c_lon is not None and haversine_km(lat, lon, c_lat, c_lon) > OUTSIDE_CITY_KM
+
+
+def _decide(
+    code: str | None, method: str, status: str, district_at: str | None, far: bool
+) -> tuple[str | None, str, str, bool]:
+    """Combine the text reading with checked coordinates: (adcode, method, coord status, coords trusted).
+
+    ``district_at`` is :func:`jining_district_at` of the point and ``far`` is :func:`_far_from_city`; both
+    only matter when the coordinates parsed (status ok/swapped). Pure, so a batch can call it once per
+    distinct (text reading, status, district, far) and compute the point tests vectorised."""
+    if status in ("ok", "swapped"):
         city = _city_of(code)
         if city is not None and city.adcode == JINING:
-            if jining_district_at(la, lo) is None:
+            if district_at is None:
                 status = "outside_city"
-        elif city is not None:
-            c_lat, c_lon = _centre(city.adcode if city.lat is not None else code)
-            if c_lat is not None and c_lon is not None:
-                if haversine_km(la, lo, c_lat, c_lon) > OUTSIDE_CITY_KM:
-                    status = "outside_city"
+        elif city is not None and far:
+            status = "outside_city"
         trusted = status in ("ok", "swapped")
         depth = _DEPTH[_ENT[code].level] if code else -1
         if trusted and depth < 2 and (code is None or code[:2] == JINING[:2]):
-            district = jining_district_at(la, lo)
+            district = district_at
             if district is not None and (code is None or district.startswith(code[: 2 * (depth + 1)])):
                 code = district
                 method = f"{method}+pip" if method != "none" else "coords:pip"
     trusted = status in ("ok", "swapped")
+    if not trusted and _centre(code)[0] is not None:
+        method += "+centroid"
+    return code, method, status, trusted
+
+
+def resolve_place(
+    text: str | None, city_hint: str | None = None, lat: object = None, lon: object = None
+) -> Place:
+    """Resolve a location string (+ optional city hint and coordinates) to a Place; never raises."""
+    code, method = _text_code(text, city_hint)
+    la, lo, status = check_coords(lat, lon)
+    district_at, far = None, False
+    if la is not None and lo is not None:
+        district_at = jining_district_at(la, lo)
+        far = _far_from_city(code, la, lo)
+    code, method, status, trusted = _decide(code, method, status, district_at, far)
     if not trusted:
         la, lo = _centre(code)
-        if la is not None:
-            method += "+centroid"
     return Place(**_fill(code), latitude=la, longitude=lo, coord_status=status, method=method)
+
+
+_STATUSES = ("missing", "zero", "lat_eq_lon", "swapped", "out_of_range", "ok")
+
+
+def _needs_far(code: str | None) -> bool:
+    city = _city_of(code)
+    return city is not None and city.adcode != JINING
+
+
+def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any) -> dict[str, Any]:
+    """Vectorised :func:`resolve_place` over aligned columns; returns ``PLACE_FIELDS`` → Arrow array.
+
+    ``text`` and ``city_hint`` are Arrow string arrays, ``lat``/``lon`` float arrays (NaN = none). The text
+    is read once per distinct (text, hint); coordinates are checked and placed in districts with numpy;
+    :func:`_decide` runs once per distinct (reading, status, district, far) — same answers as the scalar
+    function, row for row."""
+    import numpy as np
+    import pyarrow as pa
+
+    from transforms.columnar import encode_codes, encode_many, gather
+
+    reading_idx, pairs = encode_many(text, city_hint)
+    readings = [_text_code(t, h) for t, h in pairs]
+    la, lo, status = check_coords_arrays(lat, lon)
+    n = len(status)
+    has = (status == "ok") | (status == "swapped")
+    district_code = np.zeros(n, dtype=np.int64)
+    if has.any():
+        district_code[has] = _district_index(la[has], lo[has])
+    far = np.zeros(n, dtype=bool)
+    needs_far = np.array([_needs_far(code) for code, _ in readings], dtype=bool)
+    for i in np.flatnonzero(has & needs_far[reading_idx]):  # non-Jining cities only: rare in this pool
+        far[i] = _far_from_city(readings[reading_idx[i]][0], float(la[i]), float(lo[i]))
+    status_code = np.zeros(n, dtype=np.int64)
+    for k, name in enumerate(_STATUSES):
+        status_code[status == name] = k
+    first, inverse = encode_codes(
+        (reading_idx, len(readings)), (status_code, len(_STATUSES)), (district_code, len(_DISTRICT_CODES)),
+        (far.astype(np.int64), 2),
+    )
+    decided = [
+        _decide(*readings[reading_idx[f]], status[f], _DISTRICT_CODES[district_code[f]], bool(far[f]))
+        for f in first
+    ]
+    filled = [_fill(code) for code, _, _, _ in decided]
+    centres = [_centre(code) for code, _, _, _ in decided]
+    trusted = np.array([t for _, _, _, t in decided], dtype=bool)[inverse]
+    c_lat = np.array([np.nan if c[0] is None else c[0] for c in centres], dtype=np.float64)[inverse]
+    c_lon = np.array([np.nan if c[1] is None else c[1] for c in centres], dtype=np.float64)[inverse]
+    out: dict[str, Any] = {}
+    for name in PLACE_FIELDS:
+        if name in ("latitude", "longitude"):
+            continue
+        if name == "coord_status":
+            values = [d[2] for d in decided]
+        elif name == "method":
+            values = [d[1] for d in decided]
+        else:
+            values = [f.get(name) for f in filled]
+        out[name] = gather(values, inverse, pa.string())
+    out["latitude"] = pa.array(np.where(trusted, la, c_lat), pa.float64(), from_pandas=True)
+    out["longitude"] = pa.array(np.where(trusted, lo, c_lon), pa.float64(), from_pandas=True)
+    return out
 
 
 def resolve_places(
