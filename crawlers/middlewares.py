@@ -142,13 +142,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class RedirectLimitMiddleware(RedirectMiddleware):
-    """Scrapy's redirects; a request dropped at ``REDIRECT_MAX_TIMES`` is reported as a fault."""
+    """Scrapy's redirects; a cycle, or a chain longer than ``REDIRECT_MAX_TIMES``, is reported as a
+    fault (under the URL the chain started from)."""
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if redirected.url in chain:  # a cycle; the dupefilter would drop it silently
+            record_failure(self.crawler, chain[0], "redirect_loop", " -> ".join([*chain, redirected.url]))
+            raise IgnoreRequest("redirect loop")
         try:
             return super()._redirect(redirected, request, reason)
         except IgnoreRequest as exc:
-            record_failure(self.crawler, request.url, "redirect_loop", str(exc))
+            record_failure(self.crawler, request.meta.get("redirect_urls", [request.url])[0], "redirect_loop",
+                           str(exc))
             raise
 
 
