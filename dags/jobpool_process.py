@@ -1,5 +1,6 @@
 """Process new landing batches whenever one lands (event-driven, no cron):
-stage → normalise → deduplicate → validate → load → publish. One run at a time per warehouse."""
+stage → normalise → deduplicate → validate → load → publish → reconcile. One run at a time per
+warehouse. ``reconcile`` fails the run, naming source, batch and check, when a batch was held."""
 
 from __future__ import annotations
 
@@ -43,7 +44,11 @@ def process() -> None:
     def publish(run_id: str | None = None) -> dict:
         return _step("publish", run_id or "")
 
-    stage() >> normalise() >> deduplicate() >> validate() >> load() >> publish()
+    @task
+    def reconcile(run_id: str | None = None) -> dict:
+        return _step("reconcile", run_id or "")
+
+    stage() >> normalise() >> deduplicate() >> validate() >> load() >> publish() >> reconcile()
 
 
 process()

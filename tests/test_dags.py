@@ -23,7 +23,7 @@ for dag_id, dag in bag.dags.items():
     assert DagSerialization.from_dict(DagSerialization.to_dict(dag)).dag_id == dag_id
 process = bag.dags["process"]
 assert [t.task_id for t in process.topological_sort()] == [
-    "stage", "normalise", "deduplicate", "validate", "load", "publish"]
+    "stage", "normalise", "deduplicate", "validate", "load", "publish", "reconcile"]
 print("ok")
 """
     env = {"AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "PATH": "/usr/bin:/bin"}

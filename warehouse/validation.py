@@ -1,8 +1,18 @@
-"""Great Expectations on the normalised postings of a run.
+"""Great Expectations at three points of the pipeline, plus batch-level health checks.
 
-The suite is code (versioned with the repo). Each expectation that fails names its records through
-``unexpected_index_column_names`` (``row_id``), and those records become quarantine checks with the
-expectation's name and the observed value; the rest of the batch goes on.
+* ``landing``  — each landed batch as it enters staging: required columns, ids, hash form, URL form,
+  fetch time not in the future, record count > 0 (and equal to the manifest's).
+* ``normalised_postings`` — typed postings before load: title/description present, salary min ≤ max
+  and monthly figures in a sane range, valid adcode, coordinates inside the named city, schema.org
+  employmentType, validThrough ≥ datePosted, datePosted not in the future, text lengths.
+* ``published`` — the tables about to be published: job_id unique, every job has a source, no phone
+  or ID-card numbers left in descriptions.
+
+Suites are code, versioned with the repo. A failed expectation of severity ``quarantine`` sends the
+records it names (``unexpected_index_list`` on ``row_id``) to ``audit.quarantine`` with the
+expectation and the observed value; severity ``warn`` is recorded in ``audit.validation_run`` only.
+A batch whose health checks fail (volume collapse, null-rate jump, too much quarantined) is held:
+not loaded, not published, until a data engineer releases it (``jobpool release BATCH``).
 """
 
 from __future__ import annotations
@@ -10,132 +20,323 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 EMPLOYMENT_TYPES = ["FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "PER_DIEM", "OTHER"]
-SUITE_NAME = "normalised_postings"
+BAD_COORDS = ["outside_city", "lat_eq_lon", "zero", "out_of_range"]
+#: monthly pay outside these bounds (CNY) is a unit or parsing error, not a job (per period the parse
+#: converted to a month; see transforms/salary.py for the conversion conventions)
+MONTHLY_CNY_RANGE = (300.0, 300_000.0)
+
+#: What must never reach the published layer: mainland mobiles, landlines, 15/18-digit ID-card numbers.
+#: Deliberately independent of transforms/pii.py, so the check verifies the masking rather than repeat it.
+PII_REGEX = (r"(?<![\d*])1[3-9]\d{9}(?![\d*])|(?<![\d*])0\d{2,3}[- ]?\d{7,8}(?![\d*])"
+             r"|(?<![\d*])\d{17}[\dXx](?![\d*])|(?<![\d*])\d{15}(?![\d*])")
+
+#: batch health thresholds
+VOLUME_DROP = 0.8          # a batch > 80% below the source's recent median volume is held
+NULL_JUMP = 0.5            # a column's null rate rising by > 50 points over the recent mean is held
+MAX_QUARANTINED = 0.2      # > 20% of a batch quarantined: the batch is held ...
+MIN_SHARE_RECORDS = 10     # ... when it has at least this many records (2 of 3 bad is noise, not a broken source)
+HISTORY = 5                # batches of a source that make "recent"
+MIN_HISTORY = 3            # fewer loaded batches than this: no volume/null-rate baseline yet
+PROFILED = ("title", "description", "salary_text", "address", "date_posted")
 
 
 @dataclass(frozen=True)
 class Check:
-    """One expectation and what its failure means for a record."""
+    """One expectation and what its failure means for the records it names."""
 
     name: str
-    priority: int  # lower = reported first when a record fails several
     reason: str
     columns: tuple[str, ...]
-    build: Any  # () -> gx Expectation
+    build: Callable[[], Any]  # () -> a GX Expectation
+    severity: str = "quarantine"  # quarantine | warn
+    priority: int = 50  # lower = reported first when a record fails several
 
 
-def _checks(as_of: date) -> list[Check]:
+def _landing_checks(as_of: date) -> list[Check]:
     import great_expectations as gx
 
     e = gx.expectations
-    tomorrow = (as_of + timedelta(days=1)).isoformat()
     return [
-        Check("ingest_error", 0, "the source could not read this record", ("ingest_error",),
-              lambda: e.ExpectColumnValuesToBeNull(column="ingest_error")),
-        Check("title_present", 1, "title is missing", ("title",),
-              lambda: e.ExpectColumnValuesToNotBeNull(column="title")),
-        Check("description_present", 2, "description is missing or empty", ("description_length",),
-              lambda: e.ExpectColumnValuesToBeBetween(column="description_length", min_value=1)),
-        Check("date_posted_not_future", 3, "datePosted is in the future", ("date_posted_iso",),
-              lambda: e.ExpectColumnValuesToBeBetween(column="date_posted_iso", max_value=tomorrow)),
-        Check("salary_min_le_max", 4, "salary minimum exceeds maximum",
-              ("salary_min", "salary_max"),
-              lambda: e.ExpectColumnPairValuesAToBeGreaterThanB(
-                  column_A="salary_max", column_B="salary_min", or_equal=True,
-                  ignore_row_if="either_value_is_missing")),
-        Check("employment_type_enum", 5, "employmentType outside the schema.org enumeration",
-              ("employment_type",),
-              lambda: e.ExpectColumnValuesToBeInSet(column="employment_type", value_set=EMPLOYMENT_TYPES)),
-        Check("district_adcode_form", 6, "district adcode is not 6 digits", ("district_adcode",),
-              lambda: e.ExpectColumnValuesToMatchRegex(column="district_adcode", regex=r"^\d{6}$")),
+        Check("landing_ingest_error", "the source could not read this record", ("ingest_error",),
+              lambda: e.ExpectColumnValuesToBeNull(column="ingest_error"), priority=0),
+        Check("landing_record_id", "source_record_id is missing", ("source_record_id",),
+              lambda: e.ExpectColumnValuesToNotBeNull(column="source_record_id"), priority=1),
+        Check("landing_content_hash", "content_hash is not a sha256", ("content_hash",),
+              lambda: e.ExpectColumnValuesToMatchRegex(column="content_hash", regex=r"^[0-9a-f]{64}$"),
+              priority=1),
+        Check("landing_fetched_not_future", "fetched_at is in the future", ("fetched_days_ahead",),
+              lambda: e.ExpectColumnValuesToBeBetween(column="fetched_days_ahead", max_value=1), priority=1),
+        Check("landing_url_form", "url is not an http(s) address", ("url",),
+              lambda: e.ExpectColumnValuesToMatchRegex(column="url", regex=r"^(?:https?://|www\.)\S+$"),
+              severity="warn"),
     ]
 
 
-def _quiet_gx() -> None:
+def _posting_checks(as_of: date, adcodes: list[str]) -> list[Check]:
+    import great_expectations as gx
+
+    e = gx.expectations
+    lo, hi = MONTHLY_CNY_RANGE
+    return [
+        Check("title_present", "title is missing", ("title",),
+              lambda: e.ExpectColumnValuesToNotBeNull(column="title"), priority=2),
+        Check("description_present", "description is missing or empty", ("description_length",),
+              lambda: e.ExpectColumnValuesToBeBetween(column="description_length", min_value=1), priority=3),
+        Check("title_length", "title longer than 100 characters", ("title_length",),
+              lambda: e.ExpectColumnValuesToBeBetween(column="title_length", max_value=100), priority=4),
+        Check("description_length", "description longer than 20,000 characters", ("description_length",),
+              lambda: e.ExpectColumnValuesToBeBetween(column="description_length", max_value=20_000),
+              severity="warn"),
+        Check("date_posted_not_future", "datePosted is in the future", ("posted_days_ahead", "date_posted_raw"),
+              lambda: e.ExpectColumnValuesToBeBetween(column="posted_days_ahead", max_value=1), priority=5),
+        Check("valid_through_after_posted", "validThrough is before datePosted",
+              ("valid_through_day", "posted_day"),
+              lambda: e.ExpectColumnPairValuesAToBeGreaterThanB(
+                  column_A="valid_through_day", column_B="posted_day", or_equal=True,
+                  ignore_row_if="either_value_is_missing"), priority=6),
+        Check("salary_min_le_max", "salary minimum exceeds maximum", ("salary_min", "salary_max"),
+              lambda: e.ExpectColumnPairValuesAToBeGreaterThanB(
+                  column_A="salary_max", column_B="salary_min", or_equal=True,
+                  ignore_row_if="either_value_is_missing"), priority=7),
+        Check("salary_monthly_range", f"monthly CNY salary outside {lo:,.0f}–{hi:,.0f}",
+              ("salary_monthly_cny", "salary_text"),
+              lambda: e.ExpectColumnValuesToBeBetween(column="salary_monthly_cny", min_value=lo, max_value=hi),
+              priority=8),
+        Check("employment_type_enum", "employmentType outside the schema.org enumeration", ("employment_type",),
+              lambda: e.ExpectColumnValuesToBeInSet(column="employment_type", value_set=EMPLOYMENT_TYPES),
+              priority=9),
+        Check("district_adcode_valid", "district adcode is not a known county adcode", ("district_adcode",),
+              lambda: e.ExpectColumnValuesToBeInSet(column="district_adcode", value_set=adcodes), priority=10),
+        Check("coordinates_in_city", "coordinates are not inside the named city (or not plausible)",
+              ("coord_status", "address"),
+              lambda: e.ExpectColumnValuesToNotBeInSet(column="coord_status", value_set=BAD_COORDS), priority=11),
+    ]
+
+
+def _published_checks() -> list[Check]:
+    import great_expectations as gx
+
+    e = gx.expectations
+    return [
+        Check("job_id_unique", "job_id is not unique", ("job_id",),
+              lambda: e.ExpectColumnValuesToBeUnique(column="job_id")),
+        Check("job_has_source", "job has no source record in published.job_sources", ("n_links",),
+              lambda: e.ExpectColumnValuesToBeBetween(column="n_links", min_value=1)),
+        Check("no_personal_data", "description still holds a phone or ID-card number", ("description",),
+              lambda: e.ExpectColumnValuesToNotMatchRegex(column="description", regex=PII_REGEX)),
+    ]
+
+
+def data_docs_dir() -> Path:
+    from jobpool.config import paths
+
+    return paths().home / "quality" / "data_docs"
+
+
+def run_suite(suite_name: str, df: pd.DataFrame, checks: list[Check],
+              docs_dir: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Validate ``df`` (must have ``row_id``) with GX; returns the failing (row_id, check) pairs of
+    quarantine severity and a summary of every failed expectation."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-
-
-def run_suite(df: pd.DataFrame, as_of: date) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Validate ``df`` (must have ``row_id``); returns failing (row_id, check) rows and a summary."""
-    _quiet_gx()
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
-    try:
-        context.variables.progress_bars = {"globally": False}
-    except Exception:  # older/newer config shapes: progress bars are cosmetic
-        pass
-    asset = context.data_sources.add_pandas("staging").add_dataframe_asset("posting_normalised")
+    context.variables.progress_bars = {"globally": False}
+    actions = []
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(site_name="jobpool", site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["jobpool"]))
+    asset = context.data_sources.add_pandas("jobpool").add_dataframe_asset(suite_name)
     batch_definition = asset.add_batch_definition_whole_dataframe("run")
-    checks = _checks(as_of)
-    suite = context.suites.add(gx.ExpectationSuite(name=SUITE_NAME))
-    by_type: dict[str, Check] = {}
+    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    by_name: dict[str, Check] = {}
     for check in checks:
         expectation = check.build()
-        expectation.meta = {"check": check.name}
+        expectation.meta = {"check": check.name, "severity": check.severity}
         suite.add_expectation(expectation)
-        by_type[check.name] = check
+        by_name[check.name] = check
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=SUITE_NAME, data=batch_definition, suite=suite)
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": df},
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
-    )
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=suite_name, validation_definitions=[definition], actions=actions,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}))
+    result = next(iter(checkpoint.run(batch_parameters={"dataframe": df}).run_results.values()))
     failures: list[dict[str, Any]] = []
     failed: list[str] = []
     for item in result.results:
-        check = by_type[item.expectation_config.meta["check"]]
+        check = by_name[item.expectation_config.meta["check"]]
+        if item.exception_info and item.exception_info.get("raised_exception", True) and not item.success:
+            errors = [v.get("exception_message") for v in item.exception_info.values() if isinstance(v, dict)]
+            raise RuntimeError(f"expectation {check.name} could not be evaluated: {errors or item.exception_info}")
         if item.success:
             continue
-        failed.append(check.name)
+        failed.append(f"{check.name}({item.result.get('unexpected_count', '?')})")
+        if check.severity != "quarantine":
+            continue
+        expectation = item.expectation_config.type
         for entry in item.result.get("unexpected_index_list") or []:
-            observed = {c: entry.get(c) for c in check.columns if c in entry}
-            failures.append({
-                "row_id": int(entry["row_id"]), "check_name": check.name, "priority": check.priority,
-                "reason": check.reason,
-                "observed": ", ".join(f"{k}={v}" for k, v in observed.items()),
-            })
+            observed = ", ".join(f"{c}={entry.get(c)}" for c in check.columns if c in entry)
+            failures.append({"row_id": int(entry["row_id"]), "check_name": check.name,
+                             "priority": check.priority, "expectation": expectation,
+                             "reason": check.reason, "observed": observed[:500]})
     return failures, {"success": bool(result.success), "failed_expectations": failed}
 
 
-def validate_postings(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date) -> dict[str, Any]:
-    """Validate staging.posting_matched; write staging.posting_check and audit.validation_run."""
-    started = time.monotonic()
-    df = con.execute(
-        "select row_number() over () - 1 as row_id, batch_id, record_index, ingest_error, title, "
-        "description_length, strftime(date_posted, '%Y-%m-%d') as date_posted_iso, salary_min, "
-        "salary_max, employment_type, district_adcode from staging.posting_matched"
-    ).df()
-    failures, summary = run_suite(df, as_of) if len(df) else ([], {"success": True, "failed_expectations": []})
-    checks = pd.DataFrame(failures, columns=["row_id", "check_name", "priority", "reason", "observed"])
-    keys = df[["row_id", "batch_id", "record_index", "ingest_error"]]
-    checks = checks.merge(keys, on="row_id", how="left")
-    ingest = checks["check_name"] == "ingest_error"
-    checks.loc[ingest, "reason"] = checks.loc[ingest, "ingest_error"]
-    checks = checks[["batch_id", "record_index", "check_name", "priority", "reason", "observed"]]
-    con.execute("begin")
-    con.execute(
-        "create or replace table staging.posting_check (batch_id varchar, record_index bigint, "
-        "check_name varchar, priority integer, reason varchar, observed varchar)"
-    )
-    if len(checks):
-        con.execute("insert into staging.posting_check select * from checks")
-    seconds = time.monotonic() - started
-    unexpected = int(checks[["batch_id", "record_index"]].drop_duplicates().shape[0])
+def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, suite: str, records: int,
+                summary: dict[str, Any], unexpected: int, seconds: float) -> None:
     con.execute(
         "insert into audit.validation_run values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, SUITE_NAME, datetime.now(UTC), len(df), summary["success"],
-         summary["failed_expectations"], unexpected, seconds],
+        [run_id, suite, datetime.now(UTC), records, summary["success"], summary["failed_expectations"],
+         unexpected, seconds],
     )
+
+
+def _known_adcodes() -> list[str]:
+    """County-level adcodes of the shipped reference table (transforms/reference/places.csv)."""
+    import csv
+
+    import transforms.reference
+
+    path = Path(transforms.reference.__file__).with_name("places.csv")
+    with open(path, encoding="utf-8", newline="") as fh:
+        return sorted({row["adcode"] for row in csv.DictReader(fh) if row["level"] == "county"})
+
+
+def validate_postings(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date) -> dict[str, Any]:
+    """Row-level suites (landing + normalised) on staging.posting_matched, then batch health.
+    Writes staging.posting_check (record → failed check) and staging.batch_hold (batch → reason)."""
+    started = time.monotonic()
+    df = con.execute(
+        """
+        select row_number() over () - 1 as row_id, source, batch_id, record_index, ingest_error,
+               source_record_id, content_hash, url,
+               -- dates as day numbers: GX's date comparisons break on pandas 3 timestamps
+               date_diff('day', {{ as_of }}::date, fetched_at::date) as fetched_days_ahead,
+               title, length(title) as title_length, description_length,
+               date_diff('day', {{ as_of }}::date, date_posted) as posted_days_ahead, date_posted_raw,
+               date_diff('day', date '1970-01-01', date_posted) as posted_day,
+               date_diff('day', date '1970-01-01', valid_through) as valid_through_day,
+               salary_text, salary_min, salary_max,
+               case when coalesce(salary_currency, 'CNY') = 'CNY'
+                    then coalesce(salary_monthly_min, salary_monthly_max) end as salary_monthly_cny,
+               employment_type, district_adcode, coord_status, address
+        from staging.posting_matched
+        """.replace("{{ as_of }}", f"'{as_of.isoformat()}'")
+    ).df()
+    docs = data_docs_dir()
+    failures: list[dict[str, Any]] = []
+    for suite, checks in (("landing", _landing_checks(as_of)),
+                          ("normalised_postings", _posting_checks(as_of, _known_adcodes()))):
+        suite_started = time.monotonic()
+        rows, summary = run_suite(suite, df, checks, docs) if len(df) else ([], {"success": True,
+                                                                                 "failed_expectations": []})
+        failures.extend(rows)
+        _record_run(con, run_id, suite, len(df), summary, len({r["row_id"] for r in rows}),
+                    time.monotonic() - suite_started)
+    checks = pd.DataFrame(failures, columns=["row_id", "check_name", "priority", "expectation", "reason",
+                                             "observed"])
+    checks = checks.merge(df[["row_id", "batch_id", "record_index", "ingest_error"]], on="row_id", how="left")
+    ingest = checks["check_name"] == "landing_ingest_error"
+    checks.loc[ingest, "reason"] = checks.loc[ingest, "ingest_error"]
+    checks = checks[["batch_id", "record_index", "check_name", "priority", "expectation", "reason", "observed"]]
+    con.execute("begin")
+    con.execute(
+        "create or replace table staging.posting_check (batch_id varchar, record_index bigint, check_name varchar,"
+        " priority integer, expectation varchar, reason varchar, observed varchar)")
+    if len(checks):
+        con.execute("insert into staging.posting_check select * from checks")
+    holds = batch_health(con)
     con.execute("commit")
-    return {"records": len(df), "quarantined": unexpected, **summary, "seconds": round(seconds, 2)}
+    quarantined = int(checks[["batch_id", "record_index"]].drop_duplicates().shape[0])
+    return {"records": len(df), "quarantined": quarantined, "held_batches": holds,
+            "data_docs": str(docs / "index.html"), "seconds": round(time.monotonic() - started, 2)}
+
+
+def batch_health(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Batch-level checks against each source's recent history; fills staging.batch_hold and
+    staging.batch_profile. Released batches are exempt (a person looked at them)."""
+    null_rates = ", ".join(f"avg(({c} is null)::int) as null_{c}" for c in PROFILED)
+    con.execute(f"""
+        create or replace table staging.batch_profile as
+        select m.batch_id, any_value(m.source) as source, count(*) as records,
+               count(*) filter (where c.batch_id is not null) as quarantined, {null_rates}
+        from staging.posting_matched as m
+        left join (select distinct batch_id, record_index from staging.posting_check) as c
+            using (batch_id, record_index)
+        group by m.batch_id
+    """)
+    history_nulls = ", ".join(f"avg(null_{c}) as hist_null_{c}" for c in PROFILED)
+    jumps = " union all ".join(
+        f"select batch_id, source, 'null_rate_jump' as check_name, "
+        f"printf('{c} null rate %.0f%% against a recent %.0f%%', null_{c} * 100, hist_null_{c} * 100) as reason "
+        f"from profiled where n_history >= {MIN_HISTORY} and null_{c} - hist_null_{c} > {NULL_JUMP}"
+        for c in PROFILED)
+    con.execute(f"""
+        create or replace table staging.batch_hold as
+        with recent as (
+            select * from audit.batch_profile
+            qualify row_number() over (partition by source order by processed_at desc) <= {HISTORY}
+        ),
+        history as (
+            select source, count(*) as n_history, median(records) as median_records, {history_nulls}
+            from recent group by source
+        ),
+        profiled as (
+            select p.*, coalesce(h.n_history, 0) as n_history, h.median_records,
+                   {", ".join(f"h.hist_null_{c}" for c in PROFILED)}
+            from staging.batch_profile as p left join history as h using (source)
+            where p.batch_id not in (select batch_id from audit.batch_release)
+        ),
+        failed as (
+            select batch_id, source, 'quarantine_share' as check_name,
+                   printf('%d of %d records quarantined (%.0f%% > {MAX_QUARANTINED * 100:.0f}%%)',
+                          quarantined, records, quarantined * 100.0 / records) as reason
+            from profiled where quarantined > {MAX_QUARANTINED} * records and records >= {MIN_SHARE_RECORDS}
+            union all
+            select batch_id, source, 'volume_drop',
+                   printf('%d records against a recent median of %.0f (> {VOLUME_DROP * 100:.0f}%% drop)',
+                          records, median_records)
+            from profiled where n_history >= {MIN_HISTORY} and records < (1 - {VOLUME_DROP}) * median_records
+            union all
+            {jumps}
+        )
+        select batch_id, any_value(source) as source, string_agg(check_name, ',' order by check_name) as checks,
+               string_agg(reason, '; ' order by check_name) as reason
+        from failed group by batch_id
+    """)
+    return [dict(zip(("batch_id", "source", "checks", "reason"), r, strict=True))
+            for r in con.execute("select batch_id, source, checks, reason from staging.batch_hold").fetchall()]
+
+
+def validate_published(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """The published suite, run inside the publish transaction: a failure aborts the publish."""
+    started = time.monotonic()
+    df = con.execute(
+        """
+        select row_number() over () - 1 as row_id, j.job_id, j.description,
+               (select count(*) from published.job_sources s where s.job_id = j.job_id) as n_links
+        from published.open_jobs as j
+        """
+    ).df()
+    if not len(df):
+        return {"records": 0, "success": True, "failed_expectations": []}
+    _, summary = run_suite("published", df, _published_checks(), data_docs_dir())
+    seconds = time.monotonic() - started
+    _record_run(con, run_id, "published", len(df), summary, 0, seconds)
+    return {"records": len(df), **summary, "seconds": round(seconds, 2)}

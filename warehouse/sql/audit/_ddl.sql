@@ -1,7 +1,8 @@
 -- audit: what happened to every batch and every record that did not become (part of) a job.
 create schema if not exists audit;
 
--- One row per landed batch once processed: its outcome counts (landed = new + merged + quarantined).
+-- One row per landed batch once processed: its outcome counts
+-- (landed = new jobs + merged duplicates + quarantined + held).
 create table if not exists audit.batch (
     batch_id            varchar primary key,
     source              varchar not null,
@@ -10,7 +11,9 @@ create table if not exists audit.batch (
     new_jobs            bigint not null,
     merged_duplicates   bigint not null,
     quarantined         bigint not null,
+    held                bigint not null default 0,
     status              varchar not null,      -- loaded | held
+    hold_reason         varchar,               -- the failed batch checks, when held
     landed_at           timestamptz,
     processed_at        timestamptz not null,
     run_id              varchar not null
@@ -24,6 +27,7 @@ create table if not exists audit.quarantine (
     source_record_id    varchar,
     url                 varchar,
     check_name          varchar not null,
+    expectation         varchar,               -- the Great Expectations expectation that failed
     reason              varchar not null,
     observed            varchar,
     quarantined_at      timestamptz not null,
@@ -52,4 +56,26 @@ create table if not exists audit.process_run (
     new_jobs            bigint,
     merged_duplicates   bigint,
     quarantined         bigint
+);
+
+-- One row per loaded batch: the profile that later batches of the same source are compared with.
+create table if not exists audit.batch_profile (
+    batch_id            varchar primary key,
+    source              varchar not null,
+    records             bigint not null,
+    quarantined         bigint not null,
+    null_title          double,
+    null_description    double,
+    null_salary_text    double,
+    null_address        double,
+    null_date_posted    double,
+    processed_at        timestamptz not null
+);
+
+-- A held batch a data engineer looked at and released: batch health checks no longer apply to it.
+create table if not exists audit.batch_release (
+    batch_id            varchar primary key,
+    released_at         timestamptz not null,
+    released_by         varchar,
+    note                varchar
 );

@@ -3,12 +3,12 @@
 -- one (an undecorated title counts), then the most recently posted, then a fixed order, so the
 -- choice changes only when content changes (re-seeing a copy never flips it).
 create or replace temp table touched_jobs as
-select distinct job_id from staging.posting_outcome where outcome <> 'quarantined'
+select distinct job_id from staging.posting_outcome where outcome in ('new_job', 'merged_duplicate')
 union
 select distinct previous.job_id   -- jobs a changed record moved away from
 from staging.posting_outcome as o
 join core_posting_before as previous using (source, source_record_id)
-where o.outcome <> 'quarantined';
+where o.outcome in ('new_job', 'merged_duplicate');
 
 delete from core.job where job_id in (select job_id from touched_jobs);
 

@@ -10,7 +10,7 @@ using (
            for_mothers, for_seniors, for_disabled, tag_rules, date_posted, valid_through,
            fetched_at as first_seen_at, fetched_at as last_seen_at
     from staging.posting_outcome
-    where outcome <> 'quarantined' and copy_rank = 1
+    where outcome in ('new_job', 'merged_duplicate') and copy_rank = 1
 ) as incoming
 on target.source = incoming.source and target.source_record_id = incoming.source_record_id
 when matched and target.content_hash = incoming.content_hash then update set
