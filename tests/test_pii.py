@@ -92,3 +92,9 @@ def test_array_matches_scalar_on_real_descriptions() -> None:
         f"{changed} changed)"
     )
     assert rate > 1_000
+
+
+def test_landline_without_separator_is_masked() -> None:
+    """Gig-station notices often write the area code and number as one run (05373078237)."""
+    masked = mask_pii("联系电话：05373078237（黄女士）")
+    assert "05373078237" not in masked and masked.startswith("联系电话：0537-") and "37（黄女士）" in masked
