@@ -83,14 +83,31 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 # -- process ---------------------------------------------------------------------------------------
 def cmd_process(args: argparse.Namespace) -> int:
-    from jobpool.process import STEP_FUNCTIONS, new_run_id, run_all
+    from jobpool.process import STEP_FUNCTIONS, BatchesHeld, ReconciliationError, new_run_id, run_all
 
     run_id = new_run_id()
     print(f"process {run_id} (warehouse {paths().warehouse})", flush=True)
-    if args.step:
-        _progress(STEP_FUNCTIONS[args.step](None, run_id))
-    else:
-        run_all(run_id=run_id, progress=_progress)
+    try:
+        if args.step:
+            _progress(STEP_FUNCTIONS[args.step](None, run_id))
+        else:
+            run_all(run_id=run_id, progress=_progress)
+    except (BatchesHeld, ReconciliationError) as exc:
+        print(f"process: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from jobpool.process import release
+
+    try:
+        info = release(args.batch_id, args.note)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"released {info['batch_id']} ({info['source']}; was held for: {info['was_held_for']}); "
+          f"run `jobpool process` to load it")
     return 0
 
 
@@ -119,13 +136,13 @@ def print_summary() -> bool:
     from jobpool.process import source_summary
 
     rows = source_summary()
-    print(f"{'source':<14}{'landed':>8}{'new jobs':>10}{'merged':>8}{'quarant.':>10}  check")
+    print(f"{'source':<14}{'landed':>8}{'new jobs':>10}{'merged':>8}{'quarant.':>10}{'held':>6}  check")
     ok = True
     for r in rows:
         ok &= r["balanced"]
-        mark = "landed = new + merged + quarantined" if r["balanced"] else "MISMATCH"
+        mark = "landed = new + merged + quarantined + held" if r["balanced"] else "MISMATCH"
         print(f"{r['source']:<14}{r['landed']:>8}{r['new_jobs']:>10}{r['merged_duplicates']:>8}"
-              f"{r['quarantined']:>10}  {mark}")
+              f"{r['quarantined']:>10}{r['held']:>6}  {mark}")
     return ok
 
 
@@ -156,6 +173,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         ).fetchall()
         if reasons:
             print("quarantine by check: " + ", ".join(f"{k}={v}" for k, v in reasons))
+        for source, batch_id, reason in con.execute(
+            "select source, batch_id, hold_reason from audit.batch where status = 'held' order by all"
+        ).fetchall():
+            print(f"HELD {source} batch {batch_id}: {reason}  (release: jobpool release {batch_id})")
     finally:
         con.close()
     return 0 if print_summary() else 1
@@ -219,8 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("process", help="normalise, deduplicate, validate, load and publish new batches")
-    p.add_argument("--step", choices=["stage", "normalise", "deduplicate", "validate", "load", "publish"])
+    p.add_argument("--step", choices=["stage", "normalise", "deduplicate", "validate", "load", "publish",
+                                      "reconcile"])
     p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("release", help="release a held batch after inspection (next process run loads it)")
+    p.add_argument("batch_id")
+    p.add_argument("--note", help="why it is fine (kept in audit.batch_release)")
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("sql", help="query the warehouse (read-only)")
     p.add_argument("query")

@@ -25,7 +25,15 @@ from jobpool.config import Paths, paths
 from jobpool.landing import RECORD_SCHEMA, iter_batch_files, read_manifest
 from warehouse.db import connect_writer, run_sql
 
-STEPS = ("stage", "normalise", "deduplicate", "validate", "load", "publish")
+STEPS = ("stage", "normalise", "deduplicate", "validate", "load", "publish", "reconcile")
+
+
+class BatchesHeld(RuntimeError):
+    """A run finished but held batches back: names each source, batch and failed check."""
+
+
+class ReconciliationError(RuntimeError):
+    """Landed records and their outcomes do not add up."""
 CHUNK = 50_000
 
 
@@ -58,6 +66,10 @@ def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
         pending = [row for row in manifest if row["batch_id"] not in done]
         files = [str(p) for p in iter_batch_files(pending)]  # fails loudly on a missing file
         con.execute("begin")
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'staging'"
+        ).fetchall():
+            con.execute(f"drop table if exists staging.{table}")  # a run never sees another's leftovers
         con.execute(
             "create or replace table staging.run_batch (run_id varchar, batch_id varchar, source varchar,"
             " kind varchar, record_count bigint, batch_started_at timestamptz, path varchar)"
@@ -126,6 +138,9 @@ def validate(root: Paths | None = None, run_id: str | None = None) -> StepResult
         if not _has_work(con):
             return StepResult("validate", time.monotonic() - started, 0)
         summary = validate_postings(con, run_id or "adhoc", as_of=date.today())
+    for hold in summary["held_batches"]:
+        print(f"HELD batch {hold['batch_id']} of source {hold['source']}: {hold['checks']}: {hold['reason']}")
+    print(f"Great Expectations Data Docs: {summary['data_docs']}")
     return StepResult("validate", time.monotonic() - started, summary["records"], summary)
 
 
@@ -149,6 +164,16 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
             run_sql(con, "core/job.sql")
             run_sql(con, "audit/quarantine.sql")
             run_sql(con, "audit/batch.sql", run_id=run_id)
+            unbalanced = con.execute(
+                "select r.batch_id, r.source, r.record_count, a.new_jobs, a.merged_duplicates, a.quarantined,"
+                " a.held from staging.run_batch as r left join audit.batch as a using (batch_id)"
+                " where a.batch_id is null or"
+                " r.record_count <> a.new_jobs + a.merged_duplicates + a.quarantined + a.held"
+            ).fetchall()
+            if unbalanced:
+                raise ReconciliationError(
+                    f"landed records do not reconcile (batch, source, landed, new, merged, quarantined, held):"
+                    f" {unbalanced}")
             counts = dict(con.execute(
                 "select outcome, count(*) from staging.posting_outcome group by all"
             ).fetchall())
@@ -168,7 +193,10 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
 
 
 def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
-    """Rebuild the published tables from core in one transaction (readers see old or new, whole)."""
+    """Rebuild the published tables from core in one transaction (readers see old or new, whole),
+    validated by the published suite before the commit."""
+    from warehouse.validation import validate_published
+
     root = root or paths()
     started = time.monotonic()
     with connect_writer(root.warehouse) as con:
@@ -176,12 +204,60 @@ def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
         try:
             run_sql(con, "published/open_jobs.sql", as_of=date.today().isoformat())
             run_sql(con, "published/job_sources.sql")
+            checked = validate_published(con, run_id or "adhoc")
+            if not checked["success"]:
+                raise RuntimeError(f"published tables failed validation, nothing published: "
+                                   f"{checked['failed_expectations']}")
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
         open_jobs = con.execute("select count(*) from published.open_jobs").fetchone()[0]
     return StepResult("publish", time.monotonic() - started, open_jobs)
+
+
+def reconcile(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    """The run's last word: every landed record accounted for, and no batch held back silently."""
+    root = root or paths()
+    started = time.monotonic()
+    rows = source_summary(root)
+    bad = [r for r in rows if not r["balanced"]]
+    if bad:
+        raise ReconciliationError(f"sources do not reconcile with the manifest: {bad}")
+    from warehouse.db import connect_reader
+
+    con = connect_reader(root.warehouse)
+    try:
+        held = con.execute(
+            "select source, batch_id, hold_reason from audit.batch where status = 'held' and run_id = ?",
+            [run_id or ""]).fetchall()
+    finally:
+        con.close()
+    if held:
+        lines = "; ".join(f"source {s} batch {b}: {r}" for s, b, r in held)
+        raise BatchesHeld(f"{len(held)} batch(es) held, not published: {lines}. "
+                          f"Inspect, then `jobpool release BATCH_ID` and run process again.")
+    return StepResult("reconcile", time.monotonic() - started, sum(r["landed"] for r in rows),
+                      {r["source"]: "balanced" for r in rows})
+
+
+def release(batch_id: str, note: str | None = None, root: Paths | None = None) -> dict[str, Any]:
+    """Release a held batch after inspection: the next process run loads it, exempt from batch
+    health checks (row-level checks still apply)."""
+    import getpass
+
+    root = root or paths()
+    with connect_writer(root.warehouse) as con:
+        row = con.execute("select source, status, hold_reason from audit.batch where batch_id = ?",
+                          [batch_id]).fetchone()
+        if row is None or row[1] != "held":
+            raise ValueError(f"batch {batch_id} is not held (status: {row[1] if row else 'unknown'})")
+        con.execute("begin")
+        con.execute("insert or replace into audit.batch_release values (?, now(), ?, ?)",
+                    [batch_id, getpass.getuser(), note])
+        con.execute("delete from audit.batch where batch_id = ?", [batch_id])
+        con.execute("commit")
+    return {"batch_id": batch_id, "source": row[0], "was_held_for": row[2]}
 
 
 STEP_FUNCTIONS: dict[str, Callable[..., StepResult]] = {
@@ -191,6 +267,7 @@ STEP_FUNCTIONS: dict[str, Callable[..., StepResult]] = {
     "validate": validate,
     "load": load,
     "publish": publish,
+    "reconcile": reconcile,
 }
 
 
@@ -219,7 +296,7 @@ def source_summary(root: Paths | None = None) -> list[dict[str, Any]]:
     try:
         processed = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}
         outcomes = con.execute(
-            "select source, count(*), sum(new_jobs), sum(merged_duplicates) from audit.batch "
+            "select source, count(*), sum(new_jobs), sum(merged_duplicates), sum(held) from audit.batch "
             "group by source order by source"
         ).fetchall()
         quarantined = dict(con.execute(
@@ -233,12 +310,12 @@ def source_summary(root: Paths | None = None) -> list[dict[str, Any]]:
         bucket = landed if row["batch_id"] in processed else pending
         bucket[row["source"]] = bucket.get(row["source"], 0) + row["record_count"]
     out = []
-    for source, batches, new, merged in outcomes:
+    for source, batches, new, merged, held in outcomes:
         q = int(quarantined.get(source, 0))
         out.append({
             "source": source, "batches": batches, "landed": landed.get(source, 0),
-            "new_jobs": int(new), "merged_duplicates": int(merged), "quarantined": q,
+            "new_jobs": int(new), "merged_duplicates": int(merged), "quarantined": q, "held": int(held),
             "pending_records": pending.get(source, 0),
-            "balanced": landed.get(source, 0) == int(new) + int(merged) + q,
+            "balanced": landed.get(source, 0) == int(new) + int(merged) + q + int(held),
         })
     return out
