@@ -33,6 +33,12 @@ _KIND = {"email": "email", "id18": "id_card", "id15": "id_card", "mobile": "mobi
 _NON_DIGIT = re.compile(r"\D")
 # Cheap pre-filter: text without '@' and without any 7-digit run cannot contain PII as defined here.
 _MAYBE = re.compile(r"@|\d[\d\s()+-]{6,}")
+# Without an '@' only the number kinds can match, and every such match (10+ characters) lies inside a
+# maximal run of digits, spaces, ``()+-`` and ``Xx`` (the ID check character). A character class leads
+# this pattern, so ``re`` skips to candidate runs in C; the full pattern then runs on each run only
+# (``search(text, pos, endpos)`` keeps the look-behind context before ``pos``, and ``endpos`` one past
+# the run keeps the look-ahead's next character), which gives exactly the matches of one full pass.
+_RUN = re.compile(r"[\d\s()+Xx-]{10,}")
 
 
 def _mask(m: re.Match[str]) -> str:
@@ -56,9 +62,21 @@ def _mask(m: re.Match[str]) -> str:
 
 def mask_pii(text: str | None) -> str | None:
     """Replace phones, ID numbers and e-mail addresses with hinted masks; None/'' pass through."""
-    if not text or not _MAYBE.search(text):
+    if not text:
         return text
-    return _PATTERN.sub(_mask, text)
+    if "@" in text:
+        return _PATTERN.sub(_mask, text)
+    parts: list[str] = []
+    last = 0
+    for run in _RUN.finditer(text):
+        pos, end = run.span()
+        while (m := _PATTERN.search(text, pos, end + 1)) is not None:
+            parts += (text[last : m.start()], _mask(m))
+            last = pos = m.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def find_pii(text: str | None) -> list[str]:
@@ -76,6 +94,39 @@ def find_pii(text: str | None) -> list[str]:
 def mask_pii_array(values: Any) -> list[str | None]:
     """Mask a ``pa.Array``/``pa.ChunkedArray``/iterable of strings; nulls stay None."""
     items: Iterable[Any] = values.to_pylist() if hasattr(values, "to_pylist") else values
-    maybe = _MAYBE.search
-    sub = _PATTERN.sub
-    return [t if (t is None or not maybe(t)) else sub(_mask, t) for t in items]
+    return [None if t is None else mask_pii(t) for t in items]
+
+
+def mask_pii_arrow(values: Any) -> Any:
+    """Mask an Arrow string array: a C++ (RE2) pre-filter finds the rows that may hold PII (an '@' or a
+    run of 10+ digit-like characters, a superset of what :func:`mask_pii` masks) and only those go
+    through Python; the rest are passed through untouched."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    maybe = pc.fill_null(pc.match_substring_regex(values, MAYBE_RE2), False)
+    rows = pc.indices_nonzero(maybe)
+    if len(rows) == 0:
+        return values
+    masked = pa.array([mask_pii(t) for t in values.take(rows).to_pylist()], pa.string())
+    changed = pc.not_equal(masked, values.take(rows))
+    rows, masked = rows.filter(changed), masked.filter(changed)
+    if len(rows) == 0:
+        return values
+    return pc.replace_with_mask(values, _row_mask(len(values), rows), masked)
+
+
+def _row_mask(n: int, rows: Any) -> Any:
+    import numpy as np
+    import pyarrow as pa
+
+    mask = np.zeros(n, dtype=bool)
+    mask[rows.to_numpy()] = True
+    return pa.array(mask)
+
+
+# Python's ``\s`` (str.isspace) as an RE2 class body; ``\p{Nd}`` is Python's ``\d``.
+PY_SPACE_RE2 = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
+MAYBE_RE2 = rf"@|[\p{{Nd}}{PY_SPACE_RE2}()+Xx-]{{10,}}"
