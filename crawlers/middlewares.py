@@ -170,7 +170,7 @@ class FaultReportMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
-        if response.status >= 400:
+        if response.status >= 400 and not request.meta.get("dont_obey_robotstxt"):  # no robots.txt is fine
             record_failure(self.crawler, request.url, f"http_{response.status}", "")
         return response
 

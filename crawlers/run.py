@@ -43,3 +43,21 @@ def run_crawl(source: CrawlSource, extra_settings: dict[str, Any] | None = None,
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
             raise CrawlError(f"crawl of {src.name} failed (exit {proc.returncode}):\n{tail}")
         return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def crawl_source(name: str, extra_settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Crawl one registered source; a short summary for the crawl DAG's task result and landing
+    event (``batch_id`` is None when nothing new landed: the DAG then emits no event)."""
+    from crawlers.registry import load_sources
+
+    result = run_crawl(load_sources()[name], extra_settings)
+    batch, stats = result.get("batch"), result.get("stats", {})
+    return {
+        "source": name,
+        "batch_id": batch["batch_id"] if batch else None,
+        "records": batch["record_count"] if batch else 0,
+        "pages": stats.get("pages", 0),
+        "unchanged": stats.get("items_unchanged", 0) + stats.get("pages_unchanged", 0),
+        "not_seen": len(stats["not_seen"]) if stats.get("not_seen") is not None else None,
+        "errors": stats.get("errors", {}),
+    }

@@ -1,5 +1,6 @@
 """Crawl every registered board (crawlers/sources.toml): one mapped task per source. A task that
-landed a batch emits the landing Asset; one that landed nothing is skipped and emits nothing."""
+landed a batch emits the landing Asset (extra: source, batch, counts); one that landed nothing new
+(an unchanged board) is skipped and emits nothing, so the process DAG does not run for it."""
 
 from __future__ import annotations
 
@@ -18,23 +19,19 @@ def crawl() -> None:
         from crawlers.registry import load_sources
 
         wanted = (params or {}).get("sources") or []
-        names = list(load_sources())
-        return [n for n in names if not wanted or n in wanted]
+        return [n for n in load_sources() if not wanted or n in wanted]
 
     @task(outlets=[LANDING], max_active_tis_per_dag=4)
     def crawl_source(source: str, outlet_events=None) -> dict:  # noqa: ANN001 (Airflow context)
         from airflow.exceptions import AirflowSkipException
 
-        from crawlers.registry import load_sources
-        from crawlers.run import run_crawl
+        from crawlers.run import crawl_source as run
 
-        result = run_crawl(load_sources()[source])
-        batch = result.get("batch")
-        if not batch:
-            raise AirflowSkipException(f"{source}: nothing landed ({result.get('stats')})")
-        outlet_events[LANDING].extra = {"source": source, "batch_id": batch["batch_id"],
-                                         "records": batch["record_count"]}
-        return {"batch_id": batch["batch_id"], "records": batch["record_count"], "stats": result["stats"]}
+        summary = run(source)
+        if not summary["batch_id"]:
+            raise AirflowSkipException(f"{source}: nothing new landed ({summary})")
+        outlet_events[LANDING].extra = summary
+        return summary
 
     crawl_source.expand(source=list_sources())
 

@@ -36,8 +36,8 @@ class JobPostingSpider(SitemapSpider):
             raise ValueError("jobposting spider needs -a sitemap=URL or -a url=URL")
         self.origin = sitemap or url
         self.follow = int(follow or 0)
-        hosts = {urlsplit(u).hostname for u in [*self.start_urls, *self.sitemap_urls]}
-        self.links = LinkExtractor(allow_domains=sorted(h for h in hosts if h))
+        self.hosts = {urlsplit(u).hostname for u in [*self.start_urls, *self.sitemap_urls]}
+        self.links = LinkExtractor()
 
     async def start(self) -> Any:
         async for request in super().start():
@@ -72,4 +72,6 @@ class JobPostingSpider(SitemapSpider):
             )
         if level < self.follow and not is_json:
             for link in self.links.extract_links(response):
+                if urlsplit(link.url).hostname not in self.hosts:  # same host(s) only
+                    continue
                 yield Request(link.url, callback=self.parse, cb_kwargs={"level": level + 1})
