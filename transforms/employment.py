@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 EMPLOYMENT_TYPES = ("FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "PER_DIEM", "OTHER")
 FLAGS = ("short_term", "flexible_hours", "temporary", "daily_pay", "night_shift")
@@ -182,21 +184,22 @@ def _join(parts: Iterable[str | None]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def classify(
-    title: str | None,
-    description: str | None,
-    employment_type_text: str | None,
-    tags: list[str] | None,
-) -> Classification:
-    """Apply ``TYPE_RULES`` by tier (explicit > title > description) and ``FLAG_RULES`` to all text."""
+def explicit_text(employment_type_text: object, tags: list[str] | tuple[str, ...] | None) -> str:
+    """The explicit tier's text: the source's employment-type field and its tags, lower-cased."""
+    return _join([_text(employment_type_text), *map(_text, tags or [])]).lower()
+
+
+def _type_rule(tier: str, text: str) -> Rule | None:
+    """First ``TYPE_RULES`` row that fires on one tier's (lower-cased) text."""
+    if not text:
+        return None
+    return next((r for r in TYPE_RULES if (tier == "explicit" or not r.explicit_only) and _fires(r, text)), None)
+
+
+def _classify_lower(explicit: str, title_l: str, desc_l: str) -> Classification:
     out = Classification()
-    explicit = _join([_text(employment_type_text), *map(_text, tags or [])]).lower()
-    title_l, desc_l = _text(title).lower(), _text(description).lower()
-    tiers = (("explicit", explicit), ("title", title_l), ("description", desc_l))
-    for tier, text in tiers:
-        if not text:
-            continue
-        rule = next((r for r in TYPE_RULES if (tier == "explicit" or not r.explicit_only) and _fires(r, text)), None)
+    for tier, text in (("explicit", explicit), ("title", title_l), ("description", desc_l)):
+        rule = _type_rule(tier, text)
         if rule is not None:
             out.employment_type = rule.employment_type or "OTHER"
             out.rules_fired.append(f"{rule.name}@{tier}")
@@ -208,3 +211,197 @@ def classify(
                 setattr(out, attr, True)
             out.rules_fired.append(rule.name)
     return out
+
+
+def classify(
+    title: str | None,
+    description: str | None,
+    employment_type_text: str | None,
+    tags: list[str] | None,
+) -> Classification:
+    """Apply ``TYPE_RULES`` by tier (explicit > title > description) and ``FLAG_RULES`` to all text."""
+    return _classify_lower(
+        explicit_text(employment_type_text, tags), _text(title).lower(), _text(description).lower()
+    )
+
+
+# ---------------------------------------------------------------------------------------------- batches
+#
+# A batch is classified without running the rules on every description. ``everything`` is
+# P + "\n" + D (P: explicit and title, D: description). Matches never cross the "\n" unless a pattern's
+# whitespace element spans it, and a clause break stops every negation window there, so the flags of
+# ``everything`` are those of P alone whenever D holds no match of any rule and cannot continue one
+# (its first character is none that may follow a whitespace element). P repeats (a few thousand
+# distinct pairs per million postings) and is classified once per distinct value; a C++ (RE2) pass
+# over the descriptions with a superset of every rule picks the few rows that need the full rules.
+
+_PY_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
+_LOOKAROUND = re.compile(r"\(\?<?[!=]")
+
+
+def _re2_superset(pattern: str) -> str:
+    """RE2 form of a ``re`` pattern that matches at least wherever it matches: look-arounds dropped
+    (RE2 has none), Python's Unicode ``\\d``/``\\s`` spelled out (RE2's are ASCII)."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        m = _LOOKAROUND.match(pattern, i) if not in_class else None
+        if m:
+            depth, j = 0, i
+            while True:  # skip to the matching ")"
+                c = pattern[j]
+                if c == "\\":
+                    j += 2
+                    continue
+                depth += c == "("
+                depth -= c == ")"
+                j += 1
+                if depth == 0:
+                    break
+            i = j
+            continue
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1]
+            if nxt == "d":
+                out.append("\\p{Nd}")
+            elif nxt == "s":
+                out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+#: RE2 pattern matching (case-insensitively, on the raw text) wherever a description-tier type rule or
+#: a flag rule could fire on the lower-cased text.
+DESC_PREFILTER_RE2 = "(?i)" + "|".join(
+    f"(?:{_re2_superset(r.pattern.pattern)})" for r in (*FLAG_RULES, *TYPE_RULES) if not r.explicit_only
+)
+_CONTINUES = frozenset(":：点-~至到—–周岁")
+
+
+def _may_continue(first: str | None) -> bool:
+    """Can a match that began before the "\\n" go on with this first character of the description?"""
+    if not first:
+        return False
+    c = first.lower()[0]
+    return c.isspace() or c.isdecimal() or ("a" <= c <= "z") or c in _CONTINUES
+
+
+Row = tuple[Any, ...]  # employment_type, the eight flags in RESULT_FIELDS order, tag_rules
+RESULT_FIELDS = (
+    "employment_type", "short_term", "flexible_hours", "temporary", "daily_pay", "night_shift",
+    "mother_friendly", "senior_friendly", "disability_friendly", "tag_rules",
+)  # fmt: skip
+_DESC_TYPE_RULES = tuple(r for r in TYPE_RULES if not r.explicit_only)
+_RULE_RE2 = {r.name: "(?i)" + _re2_superset(r.pattern.pattern) for r in (*FLAG_RULES, *_DESC_TYPE_RULES)}
+
+
+def _row(c: Classification) -> Row:
+    return (*(getattr(c, f) for f in RESULT_FIELDS[:-1]), ",".join(c.rules_fired) or None)
+
+
+@lru_cache(maxsize=4096)
+def _combine(type_rule: tuple[Rule, str] | None, flags: frozenset[str]) -> Row:
+    out = Classification()
+    if type_rule is not None:
+        rule, tier = type_rule
+        out.employment_type = rule.employment_type or "OTHER"
+        out.rules_fired.append(f"{rule.name}@{tier}")
+    for rule in FLAG_RULES:
+        if rule.name in flags:
+            for attr in rule.sets:
+                setattr(out, attr, True)
+            out.rules_fired.append(rule.name)
+    return _row(out)
+
+
+@lru_cache(maxsize=65_536)
+def _prefix(explicit: str, title_l: str) -> tuple[tuple[Rule, str] | None, frozenset[str]]:
+    """Type rule (with its tier) and flag rules that fire on P = explicit + title."""
+    type_rule = None
+    for tier, text in (("explicit", explicit), ("title", title_l)):
+        rule = _type_rule(tier, text)
+        if rule is not None:
+            type_rule = (rule, tier)
+            break
+    everything = _join([explicit, title_l])
+    return type_rule, frozenset(r.name for r in FLAG_RULES if _fires(r, everything))
+
+
+def classify_batch(explicit: Any, title: Any, description: Any) -> dict[str, Any]:
+    """Vectorised :func:`classify`: Arrow arrays of explicit text (:func:`explicit_text`), raw titles and
+    raw descriptions in; ``RESULT_FIELDS`` → Arrow array out, identical to the per-row function."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from transforms.columnar import _array, encode, encode_codes
+
+    explicit, title, description = _array(explicit), _array(title), _array(description)
+    e_idx, e_vals = encode(explicit)
+    t_idx, t_vals = encode(title)
+    e_vals = [_text(v) for v in e_vals]
+    t_vals = [_text(v).lower() for v in t_vals]
+    p_first, p_inverse = encode_codes((e_idx, len(e_vals)), (t_idx, len(t_vals)))
+    prefixes = [_prefix(e_vals[e_idx[f]], t_vals[t_idx[f]]) for f in p_first]
+    results = [_combine(*p) for p in prefixes]
+    index = p_inverse.astype(np.int64)
+
+    has_desc = pc.fill_null(pc.greater(pc.utf8_length(description), 0), False).to_numpy(zero_copy_only=False)
+    maybe = pc.fill_null(pc.match_substring_regex(description, DESC_PREFILTER_RE2), False)
+    f_idx, f_vals = encode(pc.utf8_slice_codeunits(description, 0, 1))
+    continues = np.array([_may_continue(v) for v in f_vals], dtype=bool)[f_idx]
+    has_prefix = np.array([bool(e_vals[e_idx[f]] or t_vals[t_idx[f]]) for f in p_first], dtype=bool)[p_inverse]
+    crossing = has_desc & continues & has_prefix  # a match might run from P into D: full rules
+    split = has_desc & maybe.to_numpy(zero_copy_only=False) & ~crossing  # P cached + rules on D alone
+    cache: dict[tuple[int, str], int] = {}
+
+    def remember(key: tuple[int, str], row: Row) -> int:
+        cache[key] = len(results)
+        results.append(row)
+        return cache[key]
+
+    rows = np.flatnonzero(crossing)
+    for row, desc in zip(rows, description.take(pa.array(rows)).to_pylist(), strict=True):
+        key = (int(p_inverse[row]), desc)
+        f = p_first[key[0]]
+        k = cache.get(key)
+        if k is None:
+            k = remember(key, _row(_classify_lower(e_vals[e_idx[f]], t_vals[t_idx[f]], desc.lower())))
+        index[row] = k
+    rows = np.flatnonzero(split)
+    if len(rows):
+        sub = description.take(pa.array(rows))
+        rules = (*_DESC_TYPE_RULES, *FLAG_RULES)
+        hits = np.column_stack(
+            [pc.fill_null(pc.match_substring_regex(sub, _RULE_RE2[r.name]), False).to_numpy(zero_copy_only=False)
+             for r in rules]
+        )
+        n_type = len(_DESC_TYPE_RULES)
+        for j, (row, desc) in enumerate(zip(rows, sub.to_pylist(), strict=True)):
+            key = (int(p_inverse[row]), desc)
+            k = cache.get(key)
+            if k is None:
+                type_rule, flags = prefixes[key[0]]
+                desc_l = desc.lower()
+                if type_rule is None:
+                    rule = next((r for r, h in zip(rules[:n_type], hits[j, :n_type], strict=True)
+                                 if h and _fires(r, desc_l)), None)
+                    type_rule = (rule, "description") if rule is not None else None
+                more = frozenset(r.name for r, h in zip(rules[n_type:], hits[j, n_type:], strict=True)
+                        if h and r.name not in flags and _fires(r, desc_l))
+                k = remember(key, _combine(type_rule, flags | more))
+            index[row] = k
+    types = [pa.string(), *([pa.bool_()] * 8), pa.string()]
+    return {
+        name: pa.array([r[i] for r in results], type_).take(pa.array(index))
+        for i, (name, type_) in enumerate(zip(RESULT_FIELDS, types, strict=True))
+    }
