@@ -2,8 +2,9 @@
 
 The row path spends its time in Python per row (csv module, mapping, JSON, two hashes). Here the file
 is parsed in blocks by ``pyarrow.csv.open_csv`` (GBK/GB18030 transcoded to UTF-8 on the fly), the
-mapping is applied with Arrow compute kernels, and the hashes are computed by DuckDB over whole
-columns. Memory stays flat: one block (a few MB of text) is in flight at a time.
+mapping is applied with Arrow compute kernels over whole columns, and only the two hashes per row
+(``hashlib`` over bytes Arrow assembled) are a Python loop. Memory stays flat: one block (a few MB
+of text) is in flight at a time.
 
 Exactness is the contract, not an aspiration: every value is built to be byte-identical to what the
 row path lands (``test_feeds_fast.py`` compares both paths column by column). Whatever this path
@@ -16,12 +17,12 @@ the csv module's size limit, undecodable bytes, malformed quoting.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
@@ -37,6 +38,9 @@ PY_WHITESPACE = (
 )
 #: Control characters ``json.dumps`` escapes as ``\\u00XX`` (the short escapes are handled in bulk).
 _RARE_CONTROL = "[\\x00-\\x07\\x0b\\x0e-\\x1f]"
+_NULL_SENTINEL = "\x00null\x00"
+_NEEDS_ESCAPE = '[\\x00-\\x1f"\\\\]'
+
 BLOCK_SIZE = 8 << 20
 _HASH_KEYS = tuple(sorted((*POSTING_FIELDS, "extra", "source_record_id")))
 
@@ -49,23 +53,29 @@ def _str(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.string())
 
 
-def json_escape(arr: pa.Array) -> pa.Array:
-    """The inside of ``json.dumps(s, ensure_ascii=False)`` for every string (nulls stay null)."""
+def _on_subset(arr: pa.Array, mask: pa.Array, fn: Any) -> pa.Array:
+    """Apply ``fn`` only to the values where ``mask`` holds (most cells need no escaping or quoting)."""
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return arr
+    return pc.replace_with_mask(arr, mask, fn(pc.filter(arr, mask)))
+
+
+def _escape_all(arr: pa.Array) -> pa.Array:
     out = pc.replace_substring(arr, "\\", "\\\\")
     for char, escaped in (('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"),
                           ("\f", "\\f")):
         out = pc.replace_substring(out, char, escaped)
-    rare = pc.fill_null(pc.match_substring_regex(arr, _RARE_CONTROL), False)
+    rare = pc.match_substring_regex(arr, _RARE_CONTROL)
     if pc.any(rare).as_py():
         exact = [json.dumps(v, ensure_ascii=False)[1:-1] if v is not None else None for v in arr.to_pylist()]
         out = pc.if_else(rare, pa.array(exact, pa.string()), out)
     return out
 
 
-def json_value(arr: pa.Array) -> pa.Array:
-    """``json.dumps`` of each value: ``null`` or a quoted, escaped string."""
-    quoted = pc.binary_join_element_wise(_str('"'), json_escape(arr), _str('"'), "")
-    return pc.fill_null(quoted, "null")
+def json_escape(arr: pa.Array) -> pa.Array:
+    """The inside of ``json.dumps(s, ensure_ascii=False)`` for every string (nulls stay null)."""
+    return _on_subset(arr, pc.match_substring_regex(arr, _NEEDS_ESCAPE), _escape_all)
 
 
 def extra_json(values: dict[str, pa.Array], length: int) -> pa.Array:
@@ -85,23 +95,26 @@ def extra_json(values: dict[str, pa.Array], length: int) -> pa.Array:
 
 
 def content_hash_blobs(columns: dict[str, pa.Array]) -> pa.Array:
-    """The text ``landing.content_hash`` hashes: ``json.dumps`` of the keyed fields, sorted keys."""
+    """The text ``landing.content_hash`` hashes: ``json.dumps`` of the keyed fields, sorted keys.
+    Values are always quoted here and a null is a sentinel that escaping can never produce (a raw NUL
+    is escaped as ``\\u0000``), swapped for ``null`` in one pass over the finished text."""
     pieces: list[Any] = []
     for i, key in enumerate(_HASH_KEYS):
-        pieces.append(_str(("{" if i == 0 else ", ") + json.dumps(key) + ": "))
-        pieces.append(json_value(columns[key]))
-    pieces.append(_str("}"))
-    return pc.binary_join_element_wise(*pieces, "")
+        pieces.append(_str(("{" if i == 0 else '", ') + json.dumps(key) + ': "'))
+        pieces.append(pc.fill_null(json_escape(columns[key]), _NULL_SENTINEL))
+    pieces.append(_str('"}'))
+    blob = pc.binary_join_element_wise(*pieces, "")
+    return pc.replace_substring(blob, f'"{_NULL_SENTINEL}"', "null")
 
 
 def _raw_payload(cells: list[pa.Array], delimiter: str) -> pa.Array:
     """``csv.writer(delimiter=…, lineterminator="")`` of each row: quote a cell only when it holds the
     delimiter or a quote (with no line terminator, newlines are not quoted)."""
-    special = "[" + "".join("\\" + c if c in "\\]^-[" else c for c in {delimiter, '"'}) + "]"
     out = []
     for cell in cells:
-        quoted = pc.binary_join_element_wise(_str('"'), pc.replace_substring(cell, '"', '""'), _str('"'), "")
-        out.append(pc.if_else(pc.match_substring_regex(cell, special), quoted, cell))
+        special = pc.or_(pc.match_substring(cell, delimiter), pc.match_substring(cell, '"'))
+        out.append(_on_subset(cell, special, lambda v: pc.binary_join_element_wise(
+            _str('"'), pc.replace_substring(v, '"', '""'), _str('"'), "")))
     if len(out) == 1:  # a lone empty field is written as "" (blank rows are filtered before this)
         return out[0]
     return pc.binary_join_element_wise(*out, delimiter)
@@ -110,12 +123,22 @@ def _raw_payload(cells: list[pa.Array], delimiter: str) -> pa.Array:
 def _clean(stripped: pa.Array) -> pa.Array:
     """``base.cell_text`` of each (already stripped) cell: list literals unwrapped, empty → null."""
     listy = pc.and_(pc.and_(pc.starts_with(stripped, "["), pc.ends_with(stripped, "]")),
-                    pc.greater_equal(pc.utf8_length(stripped), 2))
-    if pc.any(listy).as_py():
-        texts = stripped.to_pylist()
-        flags = listy.to_pylist()
-        stripped = pa.array([cell_text(t) if f else t for t, f in zip(texts, flags, strict=True)], pa.string())
+                    pc.greater_equal(pc.binary_length(stripped), 2))  # not a lone "["
+    if pc.any(listy).as_py():  # parse each distinct literal once (tags and places repeat a lot)
+        def unwrap(values: pa.Array) -> pa.Array:
+            encoded = pc.dictionary_encode(values)
+            texts = [cell_text(t) for t in encoded.dictionary.to_pylist()]
+            return pc.take(pa.array(texts, pa.string()), encoded.indices)
+
+        stripped = _on_subset(stripped, listy, unwrap)
     return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+
+
+def _truncate(values: pa.Array) -> pa.Array:
+    """``value[:MAX_RECORD_CHARS]`` (bytes bound chars, so most blocks skip the work)."""
+    if (pc.max(pc.binary_length(values)).as_py() or 0) <= MAX_RECORD_CHARS:
+        return values
+    return pc.utf8_slice_codeunits(values, 0, MAX_RECORD_CHARS)
 
 
 def _coalesce(arrays: list[pa.Array]) -> pa.Array:
@@ -128,21 +151,13 @@ class _Mapper:
         self.layout = layout
         self.index = {name: i for i, name in enumerate(layout.header)}
         self.needed = sorted({self.index[c] for c in spec.columns()})
-        self.con = duckdb.connect()
-
-    def _sql(self, query: str, values: pa.Array) -> pa.Array:
-        """Run a one-column query over ``values`` (as table ``t``, column ``v``) in DuckDB, in order."""
-        self.con.register("t", pa.table({"v": values}))
-        try:
-            return self.con.sql(query).to_arrow_table().column(0).combine_chunks()
-        finally:
-            self.con.unregister("t")
 
     def table(self, batch: pa.RecordBatch) -> pa.Table | None:
         """One parsed block → landing columns (everything but source/batch/index/fetched_at)."""
         cells = list(batch.columns)
         for cell in cells:
-            if (pc.max(pc.utf8_length(cell)).as_py() or 0) > FIELD_SIZE_LIMIT:
+            if (pc.max(pc.binary_length(cell)).as_py() or 0) > FIELD_SIZE_LIMIT and \
+                    (pc.max(pc.utf8_length(cell)).as_py() or 0) > FIELD_SIZE_LIMIT:
                 raise FastPathUnsupported("a field exceeds the csv module's size limit")
         stripped = [pc.utf8_trim(c, PY_WHITESPACE) for c in cells]
         blank = pc.equal(stripped[0], "")
@@ -151,9 +166,10 @@ class _Mapper:
         keep = pc.invert(blank)
         if self.layout.has_header:  # the header repeated inside the file (concatenated exports)
             repeat = pc.equal(stripped[0], self.layout.header[0])
-            for s, name in zip(stripped[1:], self.layout.header[1:], strict=True):
-                repeat = pc.and_(repeat, pc.equal(s, name))
-            keep = pc.and_(keep, pc.invert(repeat))
+            if pc.any(repeat).as_py():
+                for s, name in zip(stripped[1:], self.layout.header[1:], strict=True):
+                    repeat = pc.and_(repeat, pc.equal(s, name))
+                keep = pc.and_(keep, pc.invert(repeat))
         if not pc.all(keep).as_py():
             cells = [pc.filter(c, keep) for c in cells]
             stripped = [pc.filter(s, keep) for s in stripped]
@@ -168,16 +184,18 @@ class _Mapper:
         cols: dict[str, pa.Array] = {}
         for target in POSTING_FIELDS:
             names = self.spec.fields.get(target)
-            cols[target] = (pc.utf8_slice_codeunits(mapped(names), 0, MAX_RECORD_CHARS) if names
-                            else pa.nulls(n, pa.string()))
+            cols[target] = _truncate(mapped(names)) if names else pa.nulls(n, pa.string())
         cols["extra"] = extra_json({k: mapped(names) for k, names in self.spec.extra.items()}, n)
         raw = _raw_payload(cells, self.layout.delimiter)
         ids = clean[self.index[self.spec.id]] if self.spec.id else pa.nulls(n, pa.string())
         if ids.null_count:
-            fallback_ids = self._sql("select 'row-' || left(sha1(v), 16) from t", raw)
-            ids = pc.coalesce(ids, fallback_ids)
+            sha1 = hashlib.sha1
+            fallback_ids = [f"row-{sha1(b).hexdigest()[:16]}" for b in raw.cast(pa.binary()).to_pylist()]
+            ids = pc.coalesce(ids, pa.array(fallback_ids, pa.string()))
         cols["source_record_id"] = ids
-        hashes = self._sql("select sha256(v) from t", content_hash_blobs(cols))
+        sha256 = hashlib.sha256
+        blobs = content_hash_blobs(cols).cast(pa.binary()).to_pylist()
+        hashes = pa.array([sha256(b).hexdigest() for b in blobs], pa.string())
         return pa.table({
             "source_record_id": cols["source_record_id"],
             "content_hash": hashes,
@@ -221,8 +239,6 @@ def write_csv_fast(path: Path, spec: FeedSpec, writer: BatchWriter) -> int:
                 written += table.num_rows
     except (pa.ArrowException, UnicodeDecodeError, ValueError) as exc:
         raise FastPathUnsupported(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        mapper.con.close()
     if written == 0:
         raise FastPathUnsupported("no records (the row path names the reason)")
     return written
