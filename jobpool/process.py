@@ -116,12 +116,22 @@ def normalise(root: Paths | None = None, run_id: str | None = None) -> StepResul
 
 
 def deduplicate(root: Paths | None = None, run_id: str | None = None) -> StepResult:
+    """Match this run's postings to each other and to the pool (transforms.dedup); writes staging only."""
+    from transforms.dedup import match_run
+
     root = root or paths()
     started = time.monotonic()
     with connect_writer(root.warehouse) as con:
         if not _has_work(con):
             return StepResult("deduplicate", time.monotonic() - started, 0)
-        run_sql(con, "staging/stg_posting_matched.sql")
+        con.execute("begin")
+        try:
+            match_run(con)  # registers `dedup_assignment`, read by the SQL below
+            run_sql(con, "staging/stg_posting_matched.sql")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
         rows = con.execute(
             "select match_rule, count(*) from staging.posting_matched group by all order by all"
         ).fetchall()

@@ -58,6 +58,11 @@ create table if not exists core.posting (
     primary key (source, source_record_id)
 );
 
+-- Deduplication lineage (transforms/dedup.py): how strongly the record matched its job, and the
+-- MinHash signature of its description, so later runs block against it without re-reading text.
+alter table core.posting add column if not exists match_score double;
+alter table core.posting add column if not exists text_signature uinteger[];
+
 create table if not exists core.job (
     job_id              varchar primary key,
     match_key           varchar not null,

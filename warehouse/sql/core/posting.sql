@@ -1,7 +1,8 @@
 -- core.posting: one row per source record (its latest version). Upsert this run's accepted records.
 merge into core.posting as target
 using (
-    select source, source_record_id, job_id, match_key, match_rule, content_hash, batch_id,
+    select source, source_record_id, job_id, match_key, match_rule, match_score, text_signature,
+           content_hash, batch_id,
            record_index, url, title, title_norm, description, employer_name, employer_key,
            employer_branch, address, city_adcode, district_adcode, town, town_adcode, latitude,
            longitude, coord_status, salary_text, salary_currency, salary_period, salary_min,
@@ -17,6 +18,7 @@ when matched and target.content_hash = incoming.content_hash then update set
     last_seen_at = greatest(target.last_seen_at, incoming.last_seen_at)
 when matched then update set
     job_id = incoming.job_id, match_key = incoming.match_key, match_rule = incoming.match_rule,
+    match_score = incoming.match_score, text_signature = incoming.text_signature,
     content_hash = incoming.content_hash, batch_id = incoming.batch_id,
     record_index = incoming.record_index, url = incoming.url, title = incoming.title,
     title_norm = incoming.title_norm, description = incoming.description,

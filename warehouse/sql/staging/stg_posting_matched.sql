@@ -1,6 +1,7 @@
 -- One row per normalised posting of this run, with the job it belongs to (deduplication).
--- A job is identified by its match key: same employer (and branch), same normalised title, same
--- district, same shift and salary band. job_id = hash of the key, so it is stable across runs.
+-- The matching itself (blocking, scoring, clustering against this run and core.posting) runs in
+-- transforms/dedup.py, which registers `dedup_assignment`: per landed record its job_id, match_rule
+-- (exact_copy_in_run | exact_record | near_duplicate | no_match), match_score and text_signature.
 create or replace table staging.posting_matched as
 with normalised as (
     select * from staging.posting_normalised
@@ -13,29 +14,22 @@ copies as (  -- a record delivered more than once in this run: the latest copy r
         ) as copy_rank
     from normalised
 ),
-keyed as (
-    select *,
-        concat_ws('|',
-            coalesce(employer_key, 'record:' || source || ':' || source_record_id),
-            coalesce(employer_branch, ''),
-            coalesce(title_norm, ''),
-            coalesce(district_adcode, city_adcode, ''),
-            case when is_night_shift then 'night' else 'day' end,
-            coalesce(salary_period, ''),
-            coalesce(cast(round(salary_monthly_min / 500) as varchar), '')
-        ) as match_key
-    from copies
+assignment as (
+    select batch_id, record_index, job_id, match_rule, match_score, text_signature
+    from dedup_assignment
 ),
 known as (
-    select source, source_record_id, content_hash from core.posting
+    select source, source_record_id from core.posting
 )
-select keyed.*,
-    substr(md5(match_key), 1, 16) as job_id,
-    case
-        when copy_rank > 1 then 'exact_copy_in_run'
-        when known.content_hash = keyed.content_hash then 'exact_record'
-        else 'match_key'
-    end as match_rule,
+select copies.*,
+    -- what the job was blocked on, for people reading lineage (not an identity: job_id is)
+    concat_ws('|', coalesce(district_adcode, city_adcode, ''), coalesce(employer_key, ''),
+              coalesce(title_norm, '')) as match_key,
+    assignment.job_id,
+    assignment.match_rule,
+    assignment.match_score,
+    assignment.text_signature,
     (known.source_record_id is not null) as record_known
-from keyed
+from copies
+join assignment using (batch_id, record_index)
 left join known using (source, source_record_id);

@@ -1,0 +1,637 @@
+"""Deduplication: one vacancy → one job, with lineage to every copy.
+
+Why this shape: the same vacancy reaches us from several boards and feeds, and again when it is
+re-posted, each time worded a little differently (decorated title, legal vs shop name, salary in
+another unit, description re-ordered or wrapped in a board's boilerplate, coarser address, dates a
+few days apart). Different vacancies of one employer look alike too (another store, shift or
+salary). So matching is three steps, all set-based:
+
+1. **Blocking** (DuckDB): a posting is compared only with postings sharing a block key: district +
+   the employer's trade-name prefix (字号, the first two characters after the place prefix, which a
+   legal name and a shop name share) + one of: normalised title, salary, or a MinHash value of the
+   description (a text fingerprint that stands in for the occupation when titles are synonyms).
+   Big blocks are cut into sorted buckets, so candidate pairs grow linearly with postings.
+2. **Scoring** (numpy, vectorised over pairs): hard conflicts that make two postings different jobs
+   (other branch / town / street number / coordinates, shift, working hours, salary beyond rounding,
+   district), then a weighted similarity of employer, title (rapidfuzz), description (MinHash
+   Jaccard over clause shingles) and the agreeing details. ``match_score`` is that similarity.
+3. **Clustering** (union-find, strongest edges first): two clusters merge only if their known
+   attributes do not conflict and they do not already belong to two different existing jobs, so a
+   vague copy (legal name, district-level address) cannot chain two branches into one job.
+
+Incremental: the run's postings are matched against each other and against the existing pool
+(``core.posting``, read-only); a posting that matches an existing job takes its ``job_id``, a new
+cluster gets ``job_id = md5(source|source_record_id of its earliest posting)[:16]``, so ids are stable
+across runs and a rerun gives the same answer. Only ``load`` changes core.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from transforms.place import JINING, REFERENCE
+
+# --------------------------------------------------------------------------------------------- knobs
+
+NUM_PERM = 16  # MinHash permutations over description clauses
+BLOCK_BUCKET = 150  # a block bigger than this is cut into sorted buckets (pairs within/adjacent buckets)
+TEXT_KEYS = 2  # MinHash values used as blocking keys
+SALARY_TOLERANCE = 0.015  # relative: 8万/年 vs 6600元/月 is rounding; 4400 vs 4500 is another job
+GEO_CONFLICT_KM = 0.5
+MAX_DAYS_APART = 90
+THRESHOLD = 0.62  # match_score needed to join a cluster
+
+#: innermost bracket naming a branch: 鸿远超市（疃里店）, （长沟门店2分店）, （马营校区）
+_BRANCH_RX = r"[（(]([^（）()\s]{1,14}?(?:店|站|部|点|中心|区|处|基地|分公司|院|所|厂|场))[）)]"
+#: numbering and punctuation that re-punctuation and list styles change
+_NUMBERING_RX = r"[①②③④⑤⑥⑦⑧⑨⑩]|[（(]\d{1,2}[）)]|(?:^|\n)\s*(?:\d{1,2}[、.．]|[-•·*])"
+_CLAUSE_SPLIT_RX = r"[\n\r,.;:!?，。；：！？、|｜\s【】\[\]]+"
+#: 招聘收银员2名 (headcount), （王经理） (contact person): both stay after personal data is masked
+_HEADCOUNT_RX = r"招聘[^\d\n，,。；]{0,20}?(\d{1,4})\s*[名人位]"
+_CONTACT_RX = r"[（(](\p{Han}(?:先生|女士|小姐|经理|主管|店长|老师|师傅|部长|总))[）)]"
+_HOURS_RX = r"(\d{1,2})[:：](\d{2})\s*[-~～—至到]+\s*(?:次日)?(\d{1,2})[:：](\d{2})"
+
+
+@lru_cache(maxsize=1)
+def place_prefixes() -> tuple[str, ...]:
+    """Names an employer's legal name may start with in this deployment: the province, the city and
+    its counties, full and short (山东省, 济宁, 兖州区, 兖州 …), longest first."""
+    names: set[str] = set()
+    with open(REFERENCE / "places.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            code = row["adcode"]
+            county = code.startswith(JINING[:4]) and row["level"] == "county"
+            if code in (JINING[:2] + "0000", JINING) or county:
+                names.update(n for n in (row["name"], row["short"]) if n)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def node_features_sql(relation: str) -> str:
+    """SQL over ``relation`` (normalised postings + ``node``) → the comparable fields of each posting."""
+    prefixes = "|".join(place_prefixes())
+    return f"""
+    select node,
+        coalesce(district_adcode, city_adcode, '') as district,
+        coalesce(nullif(regexp_replace(employer_key, '^(?:{prefixes})+', ''), ''), employer_key, '') as emp_core,
+        title_norm,
+        nullif(regexp_replace(coalesce(
+            nullif(employer_branch, ''),
+            nullif(regexp_extract(coalesce(address, '') || ' ' || coalesce(description, ''),
+                                  {_sql_str(_BRANCH_RX)}, 1), '')
+        ), '[\\s()（）]', '', 'g'), '') as branch,
+        town,
+        nullif(regexp_extract(coalesce(address, ''), '(\\d+)号', 1), '') as road_no,
+        nullif(regexp_replace(regexp_extract(coalesce(description, ''), {_sql_str(_HOURS_RX)}, 0),
+                              '[\\s：次日至到~～—]', '', 'g'), '') as hours,
+        case when coord_status in ('ok', 'swapped') then latitude end as lat,
+        case when coord_status in ('ok', 'swapped') then longitude end as lon,
+        -- monthly pay before extra months: 4-5千·13薪 and 4000-5000元/月 are the same offer
+        salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
+        salary_monthly_max * 12 / coalesce(nullif(salary_months, 0), 12) as sal_max,
+        nullif(regexp_extract(coalesce(description, ''), {_sql_str(_HEADCOUNT_RX)}, 1), '') as headcount,
+        nullif(regexp_extract(coalesce(description, ''), {_sql_str(_CONTACT_RX)}, 1), '') as contact,
+        coalesce(is_night_shift, false) as night,
+        coalesce(salary_negotiable, false) and salary_monthly_min is null as sal_open,
+        (date_posted - date '2000-01-01')::integer as day,
+        list_distinct(list_transform(
+            list_filter(
+                regexp_split_to_array(
+                    regexp_replace(lower(coalesce(description, '')), {_sql_str(_NUMBERING_RX)}, '\n', 'g'),
+                    {_sql_str(_CLAUSE_SPLIT_RX)}),
+                lambda c: length(c) >= 2),
+            lambda c: hash(c))) as clauses
+    from {relation}
+    """
+
+
+def minhash(clauses: pa.ListArray, num_perm: int = NUM_PERM, seed: int = 1) -> np.ndarray:
+    """MinHash signatures (n × num_perm, uint32) of lists of 64-bit clause hashes, vectorised over all
+    postings at once (datasketch hashes one document per call, too slow for a million). An empty
+    list gets all-max values, which never equal a real minimum by chance in a meaningful way."""
+    clauses = clauses.cast(pa.list_(pa.uint64()))
+    offsets = clauses.offsets.to_numpy()
+    values = clauses.flatten().to_numpy(zero_copy_only=False).astype(np.uint64)
+    n = len(offsets) - 1
+    out = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if len(values) == 0:
+        return out
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    idx = starts[nonempty]
+    with np.errstate(over="ignore"):
+        for k in range(num_perm):
+            hv = ((values * a[k] + b[k]) >> np.uint64(32)).astype(np.uint32)
+            out[nonempty, k] = np.minimum.reduceat(hv, idx)
+    return out
+
+
+def block_keys_sql(features: str, text_keys: str, bucket: bool = True) -> str:
+    """One row per (posting, block key); ``text_keys`` holds ``node, mh0 .. mh{TEXT_KEYS-1}`` (null
+    for a posting without description). ``bucket``: number postings within big blocks."""
+    stem = "left(f.emp_core, 2)"
+    parts = [
+        f"select f.node, concat_ws('|', 't', f.district, {stem}, f.title_norm) as key, f.emp_core, f.day "
+        f"from {features} f where f.title_norm is not null",
+        f"select f.node, concat_ws('|', 'e', f.district, f.emp_core) as key, f.emp_core, f.day from {features} f",
+        f"select f.node, concat_ws('|', 's', f.district, {stem}, round(f.sal_min)::bigint) as key, f.emp_core, f.day "
+        f"from {features} f where f.sal_min is not null",
+    ]
+    for k in range(TEXT_KEYS):
+        parts.append(
+            f"select f.node, concat_ws('|', 'm{k}', f.district, {stem}, t.mh{k}) as key, f.emp_core, f.day "
+            f"from {features} f join {text_keys} t using (node) where t.mh{k} is not null"
+        )
+    union = "\nunion all\n".join(parts)
+    if not bucket:
+        return f"select node, key from ({union}) where length(emp_core) >= 2"
+    return f"""
+    with keyed as ({union}),
+    usable as (select * from keyed where length(emp_core) >= 2)
+    select node, key,
+        (row_number() over (partition by key order by emp_core, day, node) - 1) // {BLOCK_BUCKET} as bucket
+    from usable
+    """
+
+
+def candidate_pairs_sql(keys: str, new_nodes: str | None = None) -> str:
+    """Distinct pairs (a < b) sharing a block key in the same or adjacent sorted bucket; with
+    ``new_nodes`` (a relation of ``node``), only pairs that involve at least one of them."""
+    pairs = f"""
+        select least(a.node, b.node) as a, greatest(a.node, b.node) as b
+        from {keys} a join {keys} b on a.key = b.key and b.bucket = a.bucket and a.node < b.node
+        union all
+        select least(a.node, b.node), greatest(a.node, b.node)
+        from {keys} a join {keys} b on a.key = b.key and b.bucket = a.bucket + 1
+    """
+    if new_nodes is None:
+        return f"select distinct a, b from ({pairs})"
+    return (f"select distinct a, b from ({pairs}) p "
+            f"where a in (select node from {new_nodes}) or b in (select node from {new_nodes})")
+
+
+# --------------------------------------------------------------------------------------------- scoring
+
+#: fields that, when both postings state them and they differ, make two different jobs
+CONFLICT_CODES = ("district", "branch", "town", "road_no", "hours", "headcount", "contact")
+CODED = ("emp_core", "title_norm", *CONFLICT_CODES)
+
+
+@dataclass
+class Nodes:
+    """Comparable fields of every posting in the matching universe, as arrays indexed by node."""
+
+    cols: dict[str, np.ndarray]
+    sig: np.ndarray  # MinHash signatures, n × NUM_PERM
+
+    def __len__(self) -> int:
+        return len(self.sig)
+
+
+def _str_codes(values: np.ndarray) -> np.ndarray:
+    """Strings → int codes (-1 for missing), so equality over pairs is an integer compare."""
+    uniq, codes = np.unique(values, return_inverse=True)
+    codes = codes.astype(np.int64)
+    if len(uniq) and uniq[0] == "":
+        codes -= 1
+    return codes
+
+
+def _both(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xa, xb = x[a], x[b]
+    return xa, xb, (xa >= 0) & (xb >= 0) if xa.dtype.kind in "iu" else ~np.isnan(xa) & ~np.isnan(xb)
+
+
+def _rel_diff(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(xa - xb) / np.maximum(np.maximum(np.abs(xa), np.abs(xb)), 1e-9)
+
+
+def _common_prefix(a_str: np.ndarray, b_str: np.ndarray) -> np.ndarray:
+    return np.fromiter((len(_os_commonprefix(x, y)) for x, y in zip(a_str, b_str, strict=True)),
+                       dtype=np.int64, count=len(a_str))
+
+
+def _os_commonprefix(x: str, y: str) -> str:
+    n = min(len(x), len(y))
+    i = 0
+    while i < n and x[i] == y[i]:
+        i += 1
+    return x[:i]
+
+
+def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-pair evidence: conflicts (bool) and similarities (0..1), all vectorised."""
+    from rapidfuzz.distance import Indel
+    from rapidfuzz.process import cpdist
+
+    c = nodes.cols
+    out: dict[str, np.ndarray] = {}
+    for name in CONFLICT_CODES:
+        xa, xb, known = _both(c[name + "_code"], a, b)
+        out[f"{name}_known"] = known
+        out[f"{name}_eq"] = known & (xa == xb)
+    lat_a, lat_b, geo = _both(c["lat"], a, b)
+    lon_a, lon_b = c["lon"][a], c["lon"][b]
+    km = np.hypot((lat_a - lat_b) * 111.0, (lon_a - lon_b) * 111.0 * np.cos(np.radians(np.nan_to_num(lat_a))))
+    out["geo_known"], out["geo_near"] = geo, geo & (km <= GEO_CONFLICT_KM)
+    smin_a, smin_b, smin = _both(c["sal_min"], a, b)
+    smax_a, smax_b, smax = _both(c["sal_max"], a, b)
+    sal_off = (smin & (_rel_diff(smin_a, smin_b) > SALARY_TOLERANCE)) | (
+        smax & (_rel_diff(smax_a, smax_b) > SALARY_TOLERANCE))
+    out["sal_known"], out["sal_eq"] = smin, smin & ~sal_off
+    sal_open = c["sal_open"]
+    out["sal_open_vs_paid"] = (sal_open[a] & ~np.isnan(smin_b)) | (sal_open[b] & ~np.isnan(smin_a))
+    out["night_off"] = c["night"][a] != c["night"][b]
+    day_a, day_b, days = _both(c["day"], a, b)  # -1: unknown
+    out["days"] = np.where(days, np.abs(day_a - day_b), 0)
+    out["emp_eq"] = c["emp_core_code"][a] == c["emp_core_code"][b]
+    emp = c["emp_core"]
+    out["emp_prefix"] = _common_prefix(emp[a], emp[b])
+    title = c["title_norm"]
+    ta, tb = title[a], title[b]
+    out["title_sim"] = cpdist(ta, tb, scorer=Indel.normalized_similarity, workers=-1) if len(a) else np.zeros(0)
+    out["title_sim"][(c["title_norm_code"][a] < 0) | (c["title_norm_code"][b] < 0)] = 0.0
+    out["text_sim"] = (nodes.sig[a] == nodes.sig[b]).mean(axis=1) if len(a) else np.zeros(0)
+    conflict = out["geo_known"] & ~out["geo_near"]
+    for name in CONFLICT_CODES:
+        conflict |= out[f"{name}_known"] & ~out[f"{name}_eq"]
+    out["conflict"] = (
+        conflict
+        | (out["sal_known"] & ~out["sal_eq"])
+        | out["night_off"]
+        | (out["days"] > MAX_DAYS_APART)
+    )
+    return out
+
+
+def load_nodes(con: duckdb.DuckDBPyConnection, features: str) -> Nodes:
+    """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses."""
+    table = con.sql(f"select * from {features} order by node").to_arrow_table()
+    cols: dict[str, np.ndarray] = {}
+    for name in CODED:
+        values = np.array(table.column(name).fill_null("").to_pylist(), dtype=object)
+        cols[name] = values
+        cols[name + "_code"] = _str_codes(values.astype(str))
+    for name in ("lat", "lon", "sal_min", "sal_max"):
+        cols[name] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+    for name in ("night", "sal_open"):
+        cols[name] = table.column(name).to_numpy(zero_copy_only=False).astype(bool)
+    day = table.column("day")
+    cols["day"] = day.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    sig = minhash(table.column("clauses").combine_chunks())
+    return Nodes(cols, sig)
+
+
+#: log-odds that two non-conflicting postings are one vacancy, per agreeing detail (hand-set from
+#: the labelled demo sites: what duplicates share far more often than look-alike vacancies do)
+WEIGHTS = {
+    "sal_eq": 2.0, "headcount_eq": 1.0, "contact_eq": 0.5, "branch_eq": 0.7, "town_eq": 0.5,
+    "road_no_eq": 0.7, "hours_eq": 0.3, "geo_near": 0.5, "emp_eq": 0.3,
+    "sal_open_vs_paid": -2.5,  # 面议 on one copy, a figure on the other: usually another vacancy
+}
+BIAS = -1.0
+TITLE_WEIGHT, TEXT_WEIGHT, DAYS_WEIGHT, DAYS_FREE = 2.0, 2.0, 0.08, 7
+
+
+def match_scores(feats: dict[str, np.ndarray]) -> np.ndarray:
+    """match_score in 0..1 per pair (0 for a conflicting pair): a logistic over the evidence."""
+    logit = np.full(len(feats["conflict"]), BIAS)
+    for name, weight in WEIGHTS.items():
+        logit += weight * feats[name]
+    logit += TITLE_WEIGHT * (feats["title_sim"] - 0.5) + TEXT_WEIGHT * (feats["text_sim"] - 0.5)
+    logit -= DAYS_WEIGHT * np.maximum(feats["days"] - DAYS_FREE, 0)
+    score = 1.0 / (1.0 + np.exp(-logit))
+    return np.where(feats["conflict"], 0.0, score)
+
+
+# --------------------------------------------------------------------------------------------- clustering
+
+class _Clusters:
+    """Union-find whose roots carry the cluster's known conflict attributes and existing job."""
+
+    def __init__(self, nodes: Nodes, members: np.ndarray, job: list[str | None]) -> None:
+        c = nodes.cols
+        self.parent = {int(m): int(m) for m in members}
+        self.attrs: dict[int, dict[str, Any]] = {}
+        codes = {name: c[name + "_code"] for name in CONFLICT_CODES}
+        for m in members:
+            m = int(m)
+            a: dict[str, Any] = {name: int(codes[name][m]) for name in CONFLICT_CODES if codes[name][m] >= 0}
+            if not np.isnan(c["sal_min"][m]):
+                a["sal_min"] = float(c["sal_min"][m])
+            if not np.isnan(c["sal_max"][m]):
+                a["sal_max"] = float(c["sal_max"][m])
+            if not np.isnan(c["lat"][m]):
+                a["geo"] = (float(c["lat"][m]), float(c["lon"][m]))
+            a["night"] = bool(c["night"][m])
+            if job[m] is not None:
+                a["job"] = job[m]
+            self.attrs[m] = a
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    @staticmethod
+    def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        for key, va in a.items():
+            vb = b.get(key)
+            if vb is None or va == vb:
+                continue
+            if key in ("sal_min", "sal_max"):
+                if abs(va - vb) / max(abs(va), abs(vb), 1e-9) <= SALARY_TOLERANCE:
+                    continue
+            elif key == "geo":
+                if np.hypot((va[0] - vb[0]) * 111.0, (va[1] - vb[1]) * 111.0 * np.cos(np.radians(va[0]))) \
+                        <= GEO_CONFLICT_KM:
+                    continue
+            return False
+        return True
+
+    def union(self, x: int, y: int) -> bool:
+        rx, ry = self.find(x), self.find(y)
+        if rx == ry:
+            return True
+        ax, ay = self.attrs[rx], self.attrs[ry]
+        if not self._compatible(ax, ay):
+            return False
+        if ry < rx:
+            rx, ry, ax, ay = ry, rx, ay, ax
+        self.parent[ry] = rx
+        for key, value in ay.items():
+            ax.setdefault(key, value)
+        del self.attrs[ry]
+        return True
+
+
+def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
+            job: list[str | None], threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster root per node, and per node the score of the edge that joined it (nan: founder).
+
+    Edges at or above ``threshold`` are taken strongest first. Connected components that are already
+    consistent (no two known values of a conflict attribute differ, at most one existing job) are
+    accepted as they are, vectorised; only the others run the constrained union-find in Python."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(nodes)
+    keep = score >= threshold
+    a, b, score = a[keep], b[keep], score[keep]
+    order = np.argsort(-score, kind="stable")
+    a, b, score = a[order], b[order], score[order]
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    consistent = np.ones(comp.max() + 1 if n else 0, dtype=bool)
+    c = nodes.cols
+    exact = [c[name + "_code"] for name in CONFLICT_CODES]
+    exact.append(_str_codes(np.array([j or "" for j in job], dtype=str)))
+    for codes in exact:
+        lo, hi = _group_minmax(comp, np.where(codes >= 0, codes, np.nan))
+        consistent &= ~(hi > lo)
+    lo, hi = _group_minmax(comp, c["night"].astype(np.float64))
+    consistent &= ~(hi > lo)
+    for name in ("sal_min", "sal_max"):
+        lo, hi = _group_minmax(comp, c[name])
+        consistent &= ~((hi - lo) > SALARY_TOLERANCE * hi)
+    for name in ("lat", "lon"):  # a spread this small can never be a conflict; bigger ones are checked exactly
+        lo, hi = _group_minmax(comp, c[name])
+        consistent &= ~((hi - lo) * 111.0 > GEO_CONFLICT_KM / 2)
+    first = np.full(comp.max() + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(n))
+    root = first[comp]
+    slow = ~consistent[comp[a]]
+    if slow.any():
+        members = np.flatnonzero(~consistent[comp])
+        uf = _Clusters(nodes, members, job)
+        for x, y in zip(a[slow].tolist(), b[slow].tolist(), strict=True):
+            uf.union(x, y)
+        root[members] = [uf.find(m) for m in members.tolist()]
+    same = root[a] == root[b]
+    best = np.full(n, np.nan)
+    np.fmax.at(best, a[same], score[same])
+    np.fmax.at(best, b[same], score[same])
+    return root, best
+
+
+def _group_minmax(groups: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of the known (non-nan) values per group; nan where a group knows none."""
+    k = groups.max() + 1 if len(groups) else 0
+    lo = np.full(k, np.inf)
+    hi = np.full(k, -np.inf)
+    known = ~np.isnan(values)
+    np.minimum.at(lo, groups[known], values[known])
+    np.maximum.at(hi, groups[known], values[known])
+    lo[np.isinf(lo)] = np.nan
+    hi[np.isinf(hi)] = np.nan
+    return lo, hi
+
+
+# --------------------------------------------------------------------------------------------- quality
+
+@dataclass(frozen=True)
+class Quality:
+    """Pairwise precision/recall/F1 (over all pairs put in one job) and B-cubed F1 (per posting)."""
+
+    precision: float
+    recall: float
+    f1: float
+    bcubed_precision: float
+    bcubed_recall: float
+    bcubed_f1: float
+    postings: int
+    true_pairs: int
+    predicted_pairs: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def quality(predicted: Sequence[Any], truth: Sequence[Any]) -> Quality:
+    """Compare predicted job ids with true vacancy ids, posting by posting (same order)."""
+    pred = np.unique(np.asarray(predicted, dtype=str), return_inverse=True)[1]
+    true = np.unique(np.asarray(truth, dtype=str), return_inverse=True)[1]
+    cell = pred.astype(np.int64) * (true.max() + 1 if len(true) else 1) + true
+    _, cell_inv, cell_n = np.unique(cell, return_inverse=True, return_counts=True)
+    pred_n = np.bincount(pred)
+    true_n = np.bincount(true)
+    pairs = lambda k: int((k * (k - 1) // 2).sum())  # noqa: E731
+    tp, pp, tt = pairs(cell_n), pairs(pred_n), pairs(true_n)
+    precision = tp / pp if pp else 1.0
+    recall = tp / tt if tt else 1.0
+    overlap = cell_n[cell_inv]
+    bp = float(np.mean(overlap / pred_n[pred])) if len(pred) else 1.0
+    br = float(np.mean(overlap / true_n[true])) if len(true) else 1.0
+    return Quality(precision, recall, _f1(precision, recall), bp, br, _f1(bp, br), len(pred), tt, pp)
+
+
+# --------------------------------------------------------------------------------------------- the step
+
+RUN_ORDER = "batch_started_at, batch_id, record_index"
+
+
+def _core_relation() -> str:
+    """core.posting in the shape node_features_sql reads (it has every normalised field it needs)."""
+    return "core.posting"
+
+
+def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Match ``staging.posting_normalised`` against itself and against ``core.posting`` (read-only).
+
+    Returns, per landed record (batch_id, record_index): job_id, match_rule, match_score,
+    match_key and text_signature, and registers it as ``dedup_assignment`` for
+    ``staging/stg_posting_matched.sql``. Deterministic: the same inputs give the same job ids."""
+    con.execute("""
+        create or replace temp table dd_run as
+        select n.*, row_number() over (
+                   partition by n.source, n.source_record_id
+                   order by n.batch_started_at desc, n.batch_id desc, n.record_index desc) as copy_rank,
+               p.job_id as known_job_id,
+               coalesce(p.content_hash = n.content_hash, false) as same_content
+        from staging.posting_normalised n
+        left join core.posting p using (source, source_record_id)
+    """)
+    # nodes 0..R-1: this run's records that need matching, earliest first (the founder of a new job)
+    con.execute(f"""
+        create or replace temp table dd_run_nodes as
+        select (row_number() over (order by {RUN_ORDER}) - 1)::bigint as node, *
+        from dd_run where copy_rank = 1 and not same_content
+    """)
+    n_run = con.execute("select count(*) from dd_run_nodes").fetchone()[0]
+    con.execute(f"create or replace temp table dd_run_feat as {node_features_sql('dd_run_nodes')}")
+    run = load_nodes(con, "dd_run_feat")
+    con.register("dd_run_text", _text_keys(run.sig))
+    con.execute(f"create or replace temp table dd_run_keys as {block_keys_sql('dd_run_feat', 'dd_run_text')}")
+
+    # existing postings sharing a block key with this run (keys from cheap columns; heavy ones unread)
+    con.execute("create or replace temp view dd_core_all as "
+                "select hash(source || chr(31) || source_record_id) as node, * from core.posting")
+    text_keys = ", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))
+    con.execute(f"create or replace temp view dd_core_text as select node, {text_keys} from dd_core_all")
+    con.execute(f"create or replace temp view dd_core_feat_all as {node_features_sql('dd_core_all')}")
+    con.execute(f"""
+        create or replace temp table dd_core_pick as
+        with keys as ({block_keys_sql('dd_core_feat_all', 'dd_core_text', bucket=False)})
+        select distinct node from keys semi join dd_run_keys using (key)
+    """)
+    con.execute(f"""
+        create or replace temp table dd_core_nodes as
+        select ({n_run} + row_number() over (order by p.source, p.source_record_id) - 1)::bigint as node,
+               p.* exclude (node)
+        from dd_core_all p semi join dd_core_pick using (node)
+    """)
+    n_core = con.execute("select count(*) from dd_core_nodes").fetchone()[0]
+    con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes')}")
+    core = load_nodes(con, "dd_core_feat")
+    nodes = _concat(run, core)
+    con.register("dd_text", _text_keys(nodes.sig))
+    con.execute("create or replace temp table dd_feat as select * from dd_run_feat union all by name "
+                "select * from dd_core_feat")
+    con.execute(f"create or replace temp table dd_keys as {block_keys_sql('dd_feat', 'dd_text')}")
+    pairs = con.sql(candidate_pairs_sql("dd_keys") + f" where a < {n_run}").fetchnumpy() if n_run else {
+        "a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64)}
+    a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)
+    score = match_scores(pair_features(nodes, a, b))
+    core_jobs = con.sql("select job_id from dd_core_nodes order by node").fetchnumpy()["job_id"]
+    job: list[str | None] = [None] * n_run + [str(j) for j in core_jobs]
+    root, best = cluster(nodes, a, b, score, job)
+    return _assign(con, n_run, n_core, root, best, job, nodes.sig[:n_run])
+
+
+def _text_keys(sig: np.ndarray) -> pa.Table:
+    """node, mh0.. as a table for blocking; null where the posting had no description text."""
+    empty = (sig == np.iinfo(np.uint32).max).all(axis=1)
+    cols = {"node": pa.array(np.arange(len(sig), dtype=np.int64))}
+    for k in range(TEXT_KEYS):
+        cols[f"mh{k}"] = pa.array(sig[:, k].astype(np.int64), mask=empty)
+    return pa.table(cols)
+
+
+def _concat(first: Nodes, second: Nodes) -> Nodes:
+    cols = {k: np.concatenate([first.cols[k], second.cols[k]]) for k in first.cols if not k.endswith("_code")}
+    for name in CODED:
+        cols[name + "_code"] = _str_codes(cols[name].astype(str))
+    return Nodes(cols, np.concatenate([first.sig, second.sig]))
+
+
+def _assign(con: duckdb.DuckDBPyConnection, n_run: int, n_core: int, root: np.ndarray, best: np.ndarray,
+            job: list[str | None], run_sig: np.ndarray) -> pa.Table:
+    """Job ids, rules and scores per run node → a table keyed by (batch_id, record_index) for every
+    landed record of the run (exact copies and unchanged records included)."""
+    n = n_run + n_core
+    # a cluster's existing job, if it has one (at most one: clustering never merges two jobs)
+    cluster_job: dict[int, str] = {}
+    for m in range(n_run, n):
+        cluster_job.setdefault(int(root[m]), job[m])  # type: ignore[arg-type]
+    ident = con.sql("select source, source_record_id, content_hash from dd_run_nodes order by node").fetchnumpy()
+    existing = {r[0] for r in con.execute("select job_id from core.job").fetchall()} if n_run else set()
+    job_ids: list[str] = []
+    rules: list[str] = []
+    size = np.bincount(root[:n_run], minlength=n) if n_run else np.zeros(0, np.int64)
+    size = size + (np.bincount(root[n_run:], minlength=n) if n_core else 0)
+    for m in range(n_run):
+        r = int(root[m])
+        jid = cluster_job.get(r)
+        if jid is None:  # a new job: named after its earliest posting (nodes are numbered earliest first)
+            founder = r if r < n_run else m
+            key = f"{ident['source'][founder]}|{ident['source_record_id'][founder]}"
+            jid = hashlib.md5(key.encode("utf-8")).hexdigest()[:16]
+            if jid in existing:  # that record founded a job before and has since moved: keep ids unique
+                key += "|" + str(ident["content_hash"][founder])
+                jid = hashlib.md5(key.encode("utf-8")).hexdigest()[:16]
+            cluster_job[r] = jid
+        job_ids.append(jid)
+        rules.append("near_duplicate" if size[r] > 1 else "no_match")
+    sig_list = pa.array([row for row in run_sig.astype(np.int64).tolist()], pa.list_(pa.int64())).cast(
+        pa.list_(pa.uint32())) if n_run else pa.array([], pa.list_(pa.uint32()))
+    matched = pa.table({
+        "node": pa.array(np.arange(n_run, dtype=np.int64)),
+        "job_id": pa.array(job_ids, pa.string()),
+        "match_rule": pa.array(rules, pa.string()),
+        "match_score": pa.array(np.where(np.isnan(best[:n_run]), None, best[:n_run]) if n_run else [],
+                                pa.float64()),
+        "text_signature": sig_list,
+    })
+    con.register("dd_matched", matched)
+    table = con.sql("""
+        select r.batch_id, r.record_index,
+            coalesce(m.job_id, first_copy.job_id, r.known_job_id) as job_id,
+            case when r.copy_rank > 1 then 'exact_copy_in_run'
+                 when r.same_content then 'exact_record'
+                 else m.match_rule end as match_rule,
+            case when r.copy_rank > 1 or r.same_content then 1.0 else m.match_score end as match_score,
+            coalesce(m.text_signature, first_copy.text_signature, k.text_signature) as text_signature
+        from dd_run r
+        left join dd_run_nodes n using (batch_id, record_index)
+        left join dd_matched m on m.node = n.node
+        left join (select n2.source, n2.source_record_id, m2.job_id, m2.text_signature
+                   from dd_run_nodes n2 join dd_matched m2 using (node)) first_copy
+               on r.copy_rank > 1 and first_copy.source = r.source and first_copy.source_record_id = r.source_record_id
+        left join core.posting k on r.same_content and k.source = r.source and k.source_record_id = r.source_record_id
+    """).to_arrow_table()
+    con.unregister("dd_matched")
+    con.register("dedup_assignment", table)
+    return table
