@@ -114,8 +114,9 @@ def cmd_release(args: argparse.Namespace) -> int:
 # -- sql / status ----------------------------------------------------------------------------------
 def cmd_sql(args: argparse.Namespace) -> int:
     from warehouse.db import connect_reader
+    from warehouse.snapshot import connect_published
 
-    con = connect_reader(paths().warehouse)
+    con = connect_published() if args.published else connect_reader(paths().warehouse)
     try:
         rel = con.sql(args.query)
         if rel is None:
@@ -253,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--max-rows", type=int, default=40)
+    p.add_argument("--published", action="store_true",
+                   help="query the latest published snapshot (what apps read; never blocked by a running load)")
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("status", help="batches, jobs, quarantine and per-source reconciliation")

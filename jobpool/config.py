@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -42,6 +43,16 @@ class Paths:
     @property
     def demo(self) -> Path:
         return self.home / "demo"
+
+
+def as_of() -> datetime:
+    """The pipeline's notion of now (UTC). ``JOBPOOL_AS_OF`` (ISO time) pins it, so expiry and
+    history can be replayed and tested for a given day."""
+    pinned = os.environ.get("JOBPOOL_AS_OF")
+    if pinned:
+        value = datetime.fromisoformat(pinned)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.now(UTC)
 
 
 def paths() -> Paths:

@@ -11,20 +11,25 @@ The Airflow ``process`` DAG calls these functions one task each; ``jobpool proce
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from jobpool.config import Paths, paths
+from jobpool.config import Paths, as_of, paths
 from jobpool.landing import RECORD_SCHEMA, iter_batch_files, read_manifest
 from warehouse.db import connect_writer, run_sql
 
+#: per-source expiry windows; JOBPOOL_EXPIRY names another file
+EXPIRY_CONFIG = Path(
+    os.environ.get("JOBPOOL_EXPIRY", Path(__file__).resolve().parents[1] / "warehouse" / "expiry.toml"))
 STEPS = ("stage", "normalise", "deduplicate", "validate", "load", "publish", "reconcile")
 
 
@@ -147,7 +152,7 @@ def validate(root: Paths | None = None, run_id: str | None = None) -> StepResult
     with connect_writer(root.warehouse) as con:
         if not _has_work(con):
             return StepResult("validate", time.monotonic() - started, 0)
-        summary = validate_postings(con, run_id or "adhoc", as_of=date.today())
+        summary = validate_postings(con, run_id or "adhoc", as_of=as_of().date())
     for hold in summary["held_batches"]:
         print(f"HELD batch {hold['batch_id']} of source {hold['source']}: {hold['checks']}: {hold['reason']}")
     print(f"Great Expectations Data Docs: {summary['data_docs']}")
@@ -161,6 +166,14 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     started = time.monotonic()
     with connect_writer(root.warehouse) as con:
         if not _has_work(con):
+            # no new batches, but time passes: jobs expire and history records it
+            con.execute("begin")
+            try:
+                _refresh_status_and_history(con)
+                con.execute("commit")
+            except Exception:
+                con.execute("rollback")
+                raise
             return StepResult("load", time.monotonic() - started, 0)
         con.execute("begin")
         try:
@@ -172,6 +185,7 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
             )
             run_sql(con, "core/posting.sql")
             run_sql(con, "core/job.sql")
+            _refresh_status_and_history(con)
             run_sql(con, "audit/quarantine.sql")
             run_sql(con, "audit/batch.sql", run_id=run_id)
             unbalanced = con.execute(
@@ -202,9 +216,23 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     return StepResult("load", time.monotonic() - started, sum(counts.values()), counts)
 
 
+def _refresh_status_and_history(con: Any) -> None:
+    """Expiry (core/job_status.sql, windows from warehouse/expiry.toml) then SCD2 history."""
+    import tomllib
+
+    with open(EXPIRY_CONFIG, "rb") as fh:
+        expiry = tomllib.load(fh)
+    windows = expiry.get("sources", {})
+    now = as_of().isoformat()
+    run_sql(con, "core/job_status.sql", as_of=now, default_not_seen_days=int(expiry["default_not_seen_days"]),
+            window_sources=list(windows), window_days=[int(v) for v in windows.values()])
+    run_sql(con, "core/job_history.sql", as_of=now)
+
+
 def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
-    """Rebuild the published tables from core in one transaction (readers see old or new, whole),
-    validated by the published suite before the commit."""
+    """Rebuild the published tables from core in one transaction, validated by the published suite
+    before the commit; then export them as a new immutable snapshot for apps (warehouse/snapshot.py)."""
+    from warehouse.snapshot import export_snapshot
     from warehouse.validation import validate_published
 
     root = root or paths()
@@ -212,8 +240,11 @@ def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     with connect_writer(root.warehouse) as con:
         con.execute("begin")
         try:
-            run_sql(con, "published/open_jobs.sql", as_of=date.today().isoformat())
+            run_sql(con, "published/open_jobs.sql")
             run_sql(con, "published/job_sources.sql")
+            run_sql(con, "published/employers.sql")
+            run_sql(con, "published/jobs_by_area.sql")
+            run_sql(con, "published/source_health.sql", as_of=as_of().isoformat())
             checked = validate_published(con, run_id or "adhoc")
             if not checked["success"]:
                 raise RuntimeError(f"published tables failed validation, nothing published: "
@@ -223,7 +254,8 @@ def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
             con.execute("rollback")
             raise
         open_jobs = con.execute("select count(*) from published.open_jobs").fetchone()[0]
-    return StepResult("publish", time.monotonic() - started, open_jobs)
+        snapshot = export_snapshot(con, run_id or "adhoc", root)
+    return StepResult("publish", time.monotonic() - started, open_jobs, {"snapshot": str(snapshot)})
 
 
 def reconcile(root: Paths | None = None, run_id: str | None = None) -> StepResult:

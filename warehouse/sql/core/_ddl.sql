@@ -102,3 +102,40 @@ create table if not exists core.job (
     first_seen_at       timestamptz not null,
     last_seen_at        timestamptz not null
 );
+
+-- A job's lifecycle: open until its validThrough passes or no source has shown it for a while
+-- (per source, warehouse/expiry.toml); closed jobs leave published.open_jobs, stay in history.
+alter table core.job add column if not exists status varchar default 'open';
+alter table core.job add column if not exists closed_at timestamptz;
+alter table core.job add column if not exists close_reason varchar;
+
+-- SCD type 2: one row per version of a job; a change of title, salary, type, status, validThrough
+-- or description starts a new version (valid_to of the old one = valid_from of the new one).
+create table if not exists core.job_history (
+    job_id              varchar not null,
+    version             integer not null,
+    valid_from          timestamptz not null,
+    valid_to            timestamptz,           -- null: the current version
+    is_current          boolean not null,
+    row_hash            varchar not null,      -- of the tracked attributes
+    status              varchar,
+    close_reason        varchar,
+    title               varchar,
+    employer_name       varchar,
+    district_adcode     varchar,
+    town                varchar,
+    employment_type     varchar,
+    is_short_term       boolean,
+    is_flexible         boolean,
+    is_temporary        boolean,
+    for_mothers         boolean,
+    for_seniors         boolean,
+    for_disabled        boolean,
+    salary_period       varchar,
+    salary_monthly_min  double,
+    salary_monthly_max  double,
+    description_hash    varchar,
+    date_posted         date,
+    valid_through       date,
+    primary key (job_id, version)
+);

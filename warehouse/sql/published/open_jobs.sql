@@ -1,4 +1,4 @@
--- published.open_jobs: one row per open deduplicated job (valid_through not passed), for apps.
+-- published.open_jobs: one row per open deduplicated job (core.job status 'open'), for apps.
 create or replace table published.open_jobs as
 with jobs as (
     select * from core.job
@@ -19,5 +19,5 @@ select
     -- dates and sources
     date_posted, valid_through, n_postings, n_sources, sources, first_seen_at
 from jobs
-where valid_through is null or valid_through >= {{ as_of }}::date
+where status = 'open'
 order by job_id;
