@@ -135,7 +135,7 @@ def _scan(text: str) -> list[tuple[int, str, float, list[tuple[str, float]]]]:
                 continue
             nxt = text[i + length] if i + length < n else ""
             if nxt in _ROADLIKE:
-                cands = [(c, w) for c, w in cands if w >= FULL]
+                cands = _full(cands)
                 if not cands:
                     continue
             spans.append((i, key, max(w for _, w in cands), cands))
@@ -180,8 +180,27 @@ def _hint_city(city_hint: str | None) -> str | None:
 
 @lru_cache(maxsize=1 << 16)
 def _resolve_text(text: str, hint_code: str | None) -> tuple[str | None, str]:
-    """Best adcode for the text (None if nothing found) and the rule that chose it."""
+    """Best adcode for the text (None if nothing found) and the rule that chose it.
+
+    The choice depends only on which names matched (and whether one of them is the whole text), not on
+    the text between them, so it is cached on that: 人民路368号 and 人民路12号 of one town rank once."""
     spans = _scan(text)
+    matched = tuple((key, len(cands) != len(_NAMES[key])) for _, key, _, cands in spans)
+    whole = text if text == "" or any(key == text for key, _ in matched) else None
+    return _rank_spans(matched, hint_code, whole)
+
+
+def _full(cands: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    return [(c, w) for c, w in cands if w >= FULL]
+
+
+@lru_cache(maxsize=1 << 16)
+def _rank_spans(
+    matched: tuple[tuple[str, bool], ...], hint_code: str | None, text: str | None
+) -> tuple[str | None, str]:
+    """``_resolve_text`` on the matched names: (name, road-like filtered) per span; ``text`` is the
+    text when it equals one of the names (or is empty), else None."""
+    spans = [(0, key, 0.0, _full(_NAMES[key]) if filtered else _NAMES[key]) for key, filtered in matched]
     best: tuple[Any, ...] | None = None
     best_code, best_stem_only, best_hinted, best_evidence = None, False, False, False
     runner_up: tuple[Any, ...] | None = None
