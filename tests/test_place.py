@@ -21,9 +21,8 @@ from transforms.place import (
     PLACE_FIELDS,
     REFERENCE,
     Place,
-    _hint_city,
-    _resolve_text,
     check_coords,
+    clear_caches,
     jining_district_at,
     resolve_place,
     resolve_places,
@@ -243,8 +242,7 @@ def test_real_cpca_addresses_and_speed(real: Path) -> None:
     addresses = df["原始地址"].dropna().tolist()
     assert _report("cpca_test_addresses", [resolve_place(a) for a in addresses]) >= 0.70
     distinct = list(dict.fromkeys(addresses))
-    _resolve_text.cache_clear()
-    _hint_city.cache_clear()
+    clear_caches()
     start = time.perf_counter()
     for a in distinct:
         resolve_place(a)

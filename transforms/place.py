@@ -35,6 +35,7 @@ FULL, SHORT, STEM = 3.0, 2.0, 1.0  # evidence weight of a matched full name / su
 # A short name directly followed by one of these is a street or building (山东路, 中山大道), not a place.
 _ROADLIKE = frozenset("路街道巷弄号桥村站园")
 _JUNK = re.compile(r"[\[\]'\"{}()（）<>]")
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +183,21 @@ def _hint_city(city_hint: str | None) -> str | None:
 def _resolve_text(text: str, hint_code: str | None) -> tuple[str | None, str]:
     """Best adcode for the text (None if nothing found) and the rule that chose it.
 
-    The choice depends only on which names matched (and whether one of them is the whole text), not on
-    the text between them, so it is cached on that: 人民路368号 and 人民路12号 of one town rank once."""
+    No name holds a digit, so a run of digits only separates names (and is not road-like): the text is
+    read with each run squashed to one ``0``, and 人民路368号 / 人民路12号 of one town are read once.
+    The choice then depends only on which names matched (and whether one of them is the whole text),
+    so the ranking is cached on that too."""
+    return _resolve_squashed(_DIGITS.sub("0", text), hint_code)
+
+
+def clear_caches() -> None:
+    """Forget every cached reading (for cold-cache timings)."""
+    for fn in (_resolve_text, _resolve_squashed, _rank_spans, _hint_city):
+        fn.cache_clear()
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolve_squashed(text: str, hint_code: str | None) -> tuple[str | None, str]:
     spans = _scan(text)
     matched = tuple((key, len(cands) != len(_NAMES[key])) for _, key, _, cands in spans)
     whole = text if text == "" or any(key == text for key, _ in matched) else None
