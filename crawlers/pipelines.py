@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,12 @@ class LandingPipeline:
                 errors[key] = stats[f"jobpool/errors/{key}"]
         if stats.get("spider_exceptions/count"):
             errors["spider_exception"] = stats["spider_exceptions/count"]
+        started = stats.get("start_time")
         return {
             "finish_reason": reason,
-            "pages": stats.get("response_received_count", 0),
+            "seconds": round((datetime.now(UTC) - started).total_seconds(), 3) if started else None,
+            # pages answered: full responses plus 304s (which stop in ConditionalRequestMiddleware)
+            "pages": stats.get("response_received_count", 0) + stats.get("jobpool/pages_unchanged", 0),
             "pages_unchanged": stats.get("jobpool/pages_unchanged", 0),
             "items": stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0),
             "items_landed": self.writer.count if self.writer else 0,

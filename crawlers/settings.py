@@ -14,6 +14,9 @@ AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
+# Scrapy starts CONCURRENT_ITEMS asyncio workers for every callback result; the pipelines are
+# synchronous, so a few suffice (100, the default, costs ~30 % of CPU on a one-posting-per-page board)
+CONCURRENT_ITEMS = 4
 DOWNLOAD_DELAY = 0.0
 
 # Robustness against hostile or broken sites
@@ -48,6 +51,10 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.IncrementalPipeline": 500,
     "crawlers.pipelines.LandingPipeline": 900,
 }
+
+# Broad-crawl advice from Scrapy's docs: job boards need no session, and cookies cost CPU per request
+# (a board that needs them sets COOKIES_ENABLED = true in its registry entry)
+COOKIES_ENABLED = False
 
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
 TELNETCONSOLE_ENABLED = False
