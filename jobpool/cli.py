@@ -113,11 +113,13 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 # -- sql / status ----------------------------------------------------------------------------------
 def cmd_sql(args: argparse.Namespace) -> int:
+    from transforms.salary import register_duckdb
     from warehouse.db import connect_reader
     from warehouse.snapshot import connect_published
 
     con = connect_published() if args.published else connect_reader(paths().warehouse)
     try:
+        register_duckdb(con)  # analysts parse salary text the way the pipeline does
         rel = con.sql(args.query)
         if rel is None:
             return 0
