@@ -635,3 +635,43 @@ def _assign(con: duckdb.DuckDBPyConnection, n_run: int, n_core: int, root: np.nd
     con.unregister("dd_matched")
     con.register("dedup_assignment", table)
     return table
+
+
+# --------------------------------------------------------------------------------------------- baselines
+
+def exact_hash_groups(titles: Sequence[str | None], employers: Sequence[str | None],
+                      descriptions: Sequence[str | None]) -> list[str]:
+    """Baseline 1: postings with byte-identical title, employer and description are one job."""
+    return [hashlib.md5(f"{t}\x1f{e}\x1f{d}".encode()).hexdigest()
+            for t, e, d in zip(titles, employers, descriptions, strict=True)]
+
+
+def tfidf_cosine_groups(descriptions: Sequence[str | None], threshold: float = 0.75) -> np.ndarray:
+    """Baseline 2 (JobFunnel's rule): TF-IDF cosine of descriptions ≥ ``threshold`` → same job,
+    then connected components. Chinese has no spaces, so terms are character uni- and bigrams
+    (sklearn's word tokenizer would see whole sentences); IDF smoothed as sklearn does. All pairs:
+    quadratic, fine for a demo site, not for a pool."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, text in enumerate(descriptions):
+        text = text or ""
+        for term in [*text, *(text[j:j + 2] for j in range(len(text) - 1))]:
+            rows.append(i)
+            cols.append(vocab.setdefault(term, len(vocab)))
+    n = len(descriptions)
+    tf = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(len(vocab), 1)))
+    tf.sum_duplicates()
+    df = np.bincount(tf.indices, minlength=tf.shape[1])
+    idf = np.log((1 + n) / (1 + df)) + 1.0
+    x = tf.multiply(idf).tocsr()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    x = csr_matrix(x.multiply(1.0 / norms[:, None]))
+    sim = (x @ x.T).tocoo()
+    keep = (sim.data >= threshold) & (sim.row < sim.col)
+    graph = csr_matrix((np.ones(int(keep.sum())), (sim.row[keep], sim.col[keep])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]

@@ -1321,7 +1321,8 @@ def generate_records(
     sources = np.array(SOURCES)
     src_strs = _strs(SOURCES)
     prefixes = _strs(["【急招】", "", "", "", "妈妈岗-", ""])
-    suffixes = _strs(["", "（日结）", "", "（夜班）", "", ""])
+    # decoration only; a shift is a property of the vacancy (its tags), so no （夜班） here
+    suffixes = _strs(["", "（日结）", "", "（急聘）", "", ""])
     emp_text = _strs(["全职", "兼职", "FULL_TIME", "PART_TIME", "临时用工", "fulltime"])
     tag_sets = pa.array(
         [
@@ -1376,8 +1377,9 @@ def generate_records(
         org = pc.if_else(pa.array(rng.random(m) < 0.5), legal, brand)
         street = _cat(
             town_names.take(t),
-            _strs(VILLAGE_STREETS).take(rng.integers(0, 6, m)),
-            pc.cast(pa.array(rng.integers(1, 400, m)), pa.string()),
+            # one street address per vacancy: every copy shows the same one (draws kept per posting)
+            _strs(VILLAGE_STREETS).take(rng.integers(0, 6, m)[first[vac]]),
+            pc.cast(pa.array(rng.integers(1, 400, m)[first[vac]]), pa.string()),
             "号",
         )
         gran = rng.integers(0, 3, m)
@@ -1462,7 +1464,7 @@ def generate_records(
                 emp_text.take(rng.integers(0, 6, m)),
                 dates,
                 pc.cast(pa.array(day + 30), pa.string()),
-                tag_sets.take(rng.integers(0, len(tag_sets), m)),
+                tag_sets.take(rng.integers(0, len(tag_sets), m)[first[vac]]),  # tags: per vacancy
                 ph,
                 defect,
             ],

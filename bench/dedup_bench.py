@@ -1,0 +1,154 @@
+"""Deduplication benchmark: time, peak memory and quality of the deduplicate step from 100k to 1M
+postings, plus one incremental batch into the largest pool.
+
+    .venv/bin/python bench/dedup_bench.py [--sizes 100000,250000,500000,1000000] [--batch 10000]
+
+Postings come from the demo generator's fast path (``generate_records``, ground truth = vacancy_id)
+and are normalised once through the real stage + normalise steps; the normalised table is cached
+under ``var/bench-cache`` so reruns time deduplication only. Each size runs the real
+``jobpool.process.deduplicate`` on a fresh DuckDB warehouse. The incremental case first puts the pool
+(all but the last ``--batch`` postings, deduplicated) into core.posting, then deduplicates the batch.
+Figures go to docs/dedup.md by hand; this prints them and writes bench/results/dedup.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from jobpool.bench import PeakRSS, land_generated  # noqa: E402
+from jobpool.config import Paths  # noqa: E402
+from transforms.dedup import quality  # noqa: E402
+
+RUN_BATCH_DDL = ("create or replace table staging.run_batch (run_id varchar, batch_id varchar, source varchar,"
+                 " kind varchar, record_count bigint, batch_started_at timestamptz, path varchar)")
+
+
+def normalised_cache(n: int, seed: int, cache: Path) -> Path:
+    """The normalised postings (+ vacancy_id) of ``n`` generated postings, built once."""
+    from jobpool.demo.generate import generate_records
+    from jobpool.process import normalise, stage
+
+    path = cache / f"normalised-{n}-seed{seed}.parquet"
+    if path.exists():
+        return path
+    cache.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="dedup-bench-") as tmp:
+        root = Paths(Path(tmp))
+        os.environ["JOBPOOL_HOME"] = str(root.home)
+        land_generated(root, n, seed)
+        stage(root, "bench")
+        normalise(root, "bench")
+        truth = pa.concat_tables(
+            pa.Table.from_batches([b.select(["source_record_id", "vacancy_id"])])
+            for b in generate_records(seed, n)
+        )
+        con = duckdb.connect(str(root.warehouse))
+        con.register("truth", truth)
+        con.execute(f"copy (select n.*, t.vacancy_id, row_number() over (order by n.batch_started_at, "
+                    f"n.batch_id, n.record_index) - 1 as rn from staging.posting_normalised n "
+                    f"join truth t using (source_record_id) order by rn) to '{path}' (format parquet)")
+        con.close()
+    print(f"  normalised {n:,} postings once in {time.monotonic() - started:.0f}s → {path}", flush=True)
+    return path
+
+
+def _warehouse(tmp: Path) -> Paths:
+    root = Paths(tmp)
+    root.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _stage_rows(con: duckdb.DuckDBPyConnection, source: str, where: str) -> None:
+    con.execute(RUN_BATCH_DDL)
+    con.execute("insert into staging.run_batch values ('bench', 'b', 's', 'feed', 0, now(), '')")
+    con.execute(f"create or replace table staging.posting_normalised as "
+                f"select * exclude (vacancy_id, rn) from '{source}' where {where}")
+
+
+def _truth_quality(con: duckdb.DuckDBPyConnection, source: str, table: str) -> dict[str, Any]:
+    rows = con.execute(f"select m.job_id, t.vacancy_id from {table} m join '{source}' t "
+                       f"using (batch_id, record_index)").fetchall()
+    return quality([r[0] for r in rows], [r[1] for r in rows]).as_dict()
+
+
+def run(sizes: list[int], batch: int, seed: int, cache: Path) -> dict[str, Any]:
+    import jobpool.process as process
+    from warehouse.db import connect_writer
+
+    source = str(normalised_cache(max(sizes), seed, cache))
+    sampler = PeakRSS()
+    results: dict[str, Any] = {"seed": seed, "cpus": os.cpu_count(), "sizes": []}
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="dedup-bench-") as tmp:
+            root = _warehouse(Path(tmp))
+            with connect_writer(root.warehouse) as con:
+                _stage_rows(con, source, f"rn < {n}")
+            with sampler.measure():
+                step = process.deduplicate(root, "bench")
+            con = duckdb.connect(str(root.warehouse), read_only=True)
+            q = _truth_quality(con, source, "staging.posting_matched")
+            jobs = con.execute("select count(distinct job_id) from staging.posting_matched").fetchone()[0]
+            con.close()
+        row = {"postings": n, "seconds": round(step.seconds, 2), "peak_rss_mb": round(sampler.peak / 2**20),
+               "jobs": jobs, "rules": step.detail, "quality": q}
+        results["sizes"].append(row)
+        print(f"  {n:>9,} postings: {step.seconds:6.2f}s  peak {sampler.peak / 2**20:6,.0f} MB  jobs {jobs:,}  "
+              f"P {q['precision']:.4f} R {q['recall']:.4f} F1 {q['f1']:.4f} B3-F1 {q['bcubed_f1']:.4f}", flush=True)
+
+    n = max(sizes)
+    with tempfile.TemporaryDirectory(prefix="dedup-bench-") as tmp:
+        root = _warehouse(Path(tmp))
+        with connect_writer(root.warehouse) as con:
+            _stage_rows(con, source, f"rn < {n - batch}")
+        pool = process.deduplicate(root, "bench")
+        with connect_writer(root.warehouse) as con:  # the pool as load would leave it (core.posting)
+            cols = [r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'core' "
+                "and table_name = 'posting'").fetchall()]
+            select = ", ".join("fetched_at as " + c if c in ("first_seen_at", "last_seen_at") else c for c in cols)
+            con.execute(f"insert into core.posting select {select} from staging.posting_matched where copy_rank = 1")
+            _stage_rows(con, source, f"rn >= {n - batch}")
+        with sampler.measure():
+            step = process.deduplicate(root, "bench")
+        con = duckdb.connect(str(root.warehouse), read_only=True)
+        q = _truth_quality(con, source, "(select job_id, batch_id, record_index from core.posting union all "
+                                        "select job_id, batch_id, record_index from staging.posting_matched)")
+        con.close()
+    results["incremental"] = {"pool": n - batch, "batch": batch, "pool_seconds": round(pool.seconds, 2),
+                              "seconds": round(step.seconds, 2), "peak_rss_mb": round(sampler.peak / 2**20),
+                              "rules": step.detail, "quality_pool_plus_batch": q}
+    print(f"  incremental: {batch:,} into {n - batch:,}: {step.seconds:.2f}s  peak {sampler.peak / 2**20:,.0f} MB  "
+          f"{step.detail}  F1 over pool+batch {q['f1']:.4f}", flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,250000,500000,1000000")
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=REPO / "var" / "bench-cache")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "dedup.json")
+    args = parser.parse_args()
+    results = run([int(s) for s in args.sizes.split(",")], args.batch, args.seed, args.cache)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Deduplication on real DuckDB files through the real steps: each near-duplicate variation the
+issue lists merges, each hard negative stays apart, later batches join existing jobs with stable
+ids, and a vague posting cannot bridge two existing jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import numpy as np
+import pytest
+
+from jobpool.config import Paths
+from jobpool.landing import BatchWriter
+from jobpool.process import deduplicate, normalise, run_all, stage
+from transforms.dedup import minhash, quality
+
+DUTIES = "负责商品上架、补货、陈列及价签核对；做好货架及库区的清洁卫生；协助盘点，及时反馈临期和缺货商品"
+REQS = "身体健康，吃苦耐劳；有超市工作经验者优先"
+
+
+def description(*, brand: str, hours: str = "8:00-17:00", salary: str = "4000-6000元/月",
+                style: str = "plain") -> str:
+    intro = f"{brand}因业务发展需要，现招聘超市理货员2名。"
+    duties, reqs = f"岗位职责：{DUTIES}。", f"任职要求：{REQS}。"
+    tail = f"工作时间：{hours}\n薪资待遇：{salary}\n联系电话：13812345678（王经理）"
+    if style == "plain":
+        return "\n".join([intro, duties, reqs, tail])
+    # re-ordered, one duty trimmed, re-punctuated, wrapped in a board's boilerplate
+    trimmed = "【岗位职责】\n1、" + "\n2、".join(DUTIES.split("；")[:2])
+    text = "\n\n".join([reqs.replace("任职要求：", "【任职要求】\n"), trimmed, intro, tail])
+    return "【济宁人才网】" + text.replace("，", ",").replace("：", ":") + "\n求职提醒：凡收取押金的招聘均涉嫌违法。"
+
+
+def vacancy(stem: str, **overrides: Any) -> dict[str, Any]:
+    record = {
+        "title": "超市理货员",
+        "description": description(brand=f"{stem}超市（古槐店）"),
+        "hiring_organization": f"济宁{stem}商业连锁有限公司",
+        "job_location": "济宁市任城区古槐街道建设路88号",
+        "base_salary": "4-6千/月",
+        "employment_type": "全职",
+        "date_posted": "2026-10-10",
+    }
+    return {**record, **overrides}
+
+
+# case → (base posting on board_a, variant on feed_b); every case has its own employer
+SAME = {
+    "decorated_title": ("鸿远", {"title": "【急招】超市理货员（日结）"}),
+    "title_synonym": ("金泰", {"title": "理货员"}),
+    "legal_vs_brand_name": ("孔乡", {"hiring_organization": "孔乡超市（古槐店）"}),
+    "salary_in_other_unit": ("鲁源", {"base_salary": "4000-6000元"}),
+    "description_reworded": ("润达", {"description": description(brand="润达超市（古槐店）", style="board")}),
+    "address_granularity": ("祥和", {"job_location": "济宁市任城区"}),
+    "date_days_off": ("聚福", {"date_posted": "2026-10-13"}),
+    "reposted_weeks_later": ("宏润", {"date_posted": "2026-10-31", "title": "【急招】超市理货员（长期招聘）"}),
+}
+APART = {
+    "other_branch": ("瑞丰", {"hiring_organization": "瑞丰超市（南池店）",
+                            "description": description(brand="瑞丰超市（南池店）")},
+                     {"hiring_organization": "瑞丰超市（古槐店）"}),
+    "other_site": ("嘉禾", {"job_location": "济宁市任城区古槐街道建设路120号"}, {}),
+    "other_district": ("福满", {"job_location": "济宁市兖州区鼓楼街道建设东路88号"}, {}),
+    "other_shift": ("恒信", {"title": "超市理货员（夜班）",
+                           "description": description(brand="恒信超市（古槐店）", hours="20:00-次日8:00（夜班）")},
+                    {"title": "超市理货员（白班）"}),
+    "other_salary": ("佳和", {"base_salary": "4.5-6.5千/月",
+                            "description": description(brand="佳和超市（古槐店）", salary="4500-6500元/月")}, {}),
+}
+
+
+def _land(home: Paths, source: str, records: list[dict]) -> None:
+    with BatchWriter(source, root=home) as writer:
+        writer.extend(records)
+
+
+def _jobs(home: Paths, table: str = "staging.posting_matched") -> dict[str, str]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return dict(con.execute(f"select source_record_id, job_id from {table}").fetchall())
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    home = Paths(tmp_path_factory.mktemp("dedup") / "home")
+    base, variant = [], []
+    for case, (stem, change) in SAME.items():
+        base.append(vacancy(stem, source_record_id=f"{case}:a"))
+        variant.append({**vacancy(stem), **change, "source_record_id": f"{case}:b"})
+    for case, (stem, change, base_change) in APART.items():
+        base.append({**vacancy(stem), **base_change, "source_record_id": f"{case}:a"})
+        variant.append({**vacancy(stem), **change, "source_record_id": f"{case}:b"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JOBPOOL_HOME", str(home.home))
+        _land(home, "board_a", base)
+        _land(home, "feed_b", variant)
+        for step in (stage, normalise, deduplicate):
+            step(home, "test")
+    yield _jobs(home)
+
+
+@pytest.mark.parametrize("case", sorted(SAME))
+def test_near_duplicate_variation_merges(pairs: dict[str, str], case: str) -> None:
+    assert pairs[f"{case}:a"] == pairs[f"{case}:b"]
+
+
+@pytest.mark.parametrize("case", sorted(APART))
+def test_hard_negative_stays_a_separate_job(pairs: dict[str, str], case: str) -> None:
+    assert pairs[f"{case}:a"] != pairs[f"{case}:b"]
+
+
+def test_cases_do_not_leak_into_each_other(pairs: dict[str, str]) -> None:
+    jobs_per_case: dict[str, set[str]] = {}
+    for record, job in pairs.items():
+        jobs_per_case.setdefault(record.split(":")[0], set()).add(job)
+    all_jobs = [job for jobs in jobs_per_case.values() for job in jobs]
+    assert len(all_jobs) == len(set(all_jobs)) == len(SAME) + 2 * len(APART)
+
+
+def test_later_batch_joins_existing_job_and_ids_stay(home: Paths) -> None:
+    _land(home, "board_a", [vacancy("鸿远", source_record_id="a1")])
+    run_all(home)
+    first = _jobs(home, "core.posting")
+    _land(home, "feed_b", [vacancy("鸿远", source_record_id="b1", title="【急招】理货员", base_salary="4000-6000元",
+                                   hiring_organization="鸿远超市（古槐店）", job_location="济宁市任城区")])
+    run_all(home)
+    second = _jobs(home, "core.posting")
+    assert second["a1"] == first["a1"] and second["b1"] == first["a1"]
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    lineage = con.execute(
+        "select source_record_id, match_rule, match_score from published.job_sources order by 1").fetchall()
+    n_jobs = con.execute("select count(*) from core.job").fetchone()[0]
+    con.close()
+    assert n_jobs == 1
+    rules = {r: (rule, score) for r, rule, score in lineage}
+    assert rules["b1"][0] == "near_duplicate" and 0.5 < rules["b1"][1] <= 1.0
+
+
+def test_vague_posting_cannot_bridge_two_existing_jobs(home: Paths) -> None:
+    # two stores of one employer: two jobs
+    _land(home, "board_a", [
+        vacancy("金泰", source_record_id="north", hiring_organization="金泰超市（北湖店）",
+                description=description(brand="金泰超市（北湖店）")),
+        vacancy("金泰", source_record_id="south", hiring_organization="金泰超市（南池店）",
+                description=description(brand="金泰超市（南池店）")),
+    ])
+    run_all(home)
+    before = _jobs(home, "core.posting")
+    assert before["north"] != before["south"]
+    # the legal name with a district-level address fits both stores; it may join one, never merge them
+    _land(home, "feed_b", [vacancy("金泰", source_record_id="vague", job_location="济宁市任城区",
+                                   description=description(brand="济宁金泰商业连锁有限公司"))])
+    run_all(home)
+    after = _jobs(home, "core.posting")
+    assert after["north"] == before["north"] and after["south"] == before["south"]
+    assert after["vague"] in (before["north"], before["south"])
+
+
+def test_quality_measures_count_pairs_and_bcubed() -> None:
+    q = quality(["j1", "j1", "j1", "j2"], ["v1", "v1", "v2", "v2"])
+    assert (q.true_pairs, q.predicted_pairs) == (2, 3)
+    assert q.precision == pytest.approx(1 / 3) and q.recall == pytest.approx(1 / 2)
+    assert q.bcubed_precision == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1) / 4)
+    perfect = quality(["a", "a", "b"], ["x", "x", "y"])
+    assert perfect.f1 == perfect.bcubed_f1 == 1.0
+
+
+def test_minhash_agrees_with_jaccard() -> None:
+    import pyarrow as pa
+
+    a = list(range(100))
+    b = list(range(50, 150))  # Jaccard 50/150
+    sig = minhash(pa.array([a, b, []], pa.list_(pa.uint64())), num_perm=256)
+    assert abs((sig[0] == sig[1]).mean() - 1 / 3) < 0.1
+    assert (sig[2] == np.iinfo(np.uint32).max).all()  # no text: no signature to collide on
