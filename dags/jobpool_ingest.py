@@ -1,31 +1,59 @@
-"""Land partner files: the file given in the run's conf, else every ready file in the inbox.
-Emits the landing Asset when at least one batch landed."""
+"""Land partner files when they arrive (event-driven, no cron), then emit the landing Asset.
+
+Runs on any event of:
+* ``jobpool_inbox`` — a settled file in ``inbox/<source>/`` (the inbox watcher, a deferrable trigger
+  in the triggerer), or a partner's ``POST /api/v2/assets/events`` (``extra`` may name a file/URL);
+* ``jobpool_feed_messages`` — a message on the Redis channel ``$JOBPOOL_FEED_CHANNEL`` (only when
+  that variable is set; connection ``$JOBPOOL_FEED_REDIS_CONN``, default ``redis_default``);
+and on a manual trigger (conf: file or url, source, format, mapping). See docs/feeds.md.
+"""
 
 from __future__ import annotations
 
-from airflow.sdk import dag, task
+import os
+
+from airflow.sdk import Asset, AssetAny, AssetWatcher, dag, task
 
 from jobpool.assets import LANDING
 
 
-@dag(dag_id="ingest", schedule=None, catchup=False, max_active_runs=1, tags=["jobpool", "landing"],
-     params={"file": None, "source": None, "format": None, "mapping": None})
+def _event_assets() -> list[Asset]:
+    """The assets whose events start ingestion. The trigger modules are imported here, not at top level:
+    ``jobpool.feeds.watch`` is stdlib + Airflow only (a test checks it stays that light)."""
+    from jobpool.config import paths
+    from jobpool.feeds.watch import InboxTrigger
+
+    inbox_trigger = InboxTrigger(inbox=str(paths().inbox.resolve()),
+                                 poke_interval=float(os.environ.get("JOBPOOL_INBOX_POLL_SECONDS", "5")),
+                                 settle_seconds=float(os.environ.get("JOBPOOL_INBOX_SETTLE_SECONDS", "2")))
+    assets = [Asset(name="jobpool_inbox", uri="file:///jobpool/inbox",
+                    watchers=[AssetWatcher(name="jobpool_inbox_watcher", trigger=inbox_trigger)])]
+    channel = os.environ.get("JOBPOOL_FEED_CHANNEL")
+    if channel:
+        from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
+
+        redis_trigger = MessageQueueTrigger(scheme="redis+pubsub", channels=[channel], poll_interval=0.5,
+                                            redis_conn_id=os.environ.get("JOBPOOL_FEED_REDIS_CONN", "redis_default"))
+        assets.append(Asset(name="jobpool_feed_messages",
+                            watchers=[AssetWatcher(name="jobpool_feed_redis", trigger=redis_trigger)]))
+    return assets
+
+
+EVENTS = _event_assets()
+
+
+@dag(dag_id="ingest", schedule=AssetAny(*EVENTS), catchup=False,
+     max_active_runs=1, tags=["jobpool", "landing"],
+     params={"file": None, "url": None, "source": None, "format": None, "mapping": None})
 def ingest() -> None:
     @task(outlets=[LANDING])
-    def ingest_files(params: dict | None = None, outlet_events=None) -> list[dict]:  # noqa: ANN001
-        from pathlib import Path
-
+    def ingest_files(params: dict | None = None, triggering_asset_events=None, outlet_events=None) -> list[dict]:  # noqa: ANN001
         from airflow.exceptions import AirflowSkipException
 
-        from jobpool.feeds.inbox import scan_inbox
-        from jobpool.feeds.ingest import ingest_file
+        from jobpool.feeds.events import run_ingest
 
-        params = params or {}
-        if params.get("file"):
-            mapping = Path(params["mapping"]) if params.get("mapping") else None
-            results = [ingest_file(Path(params["file"]), params["source"], params.get("format"), mapping)]
-        else:
-            results = scan_inbox(settle_seconds=0)
+        extras = [dict(e.extra or {}) for events in (triggering_asset_events or {}).values() for e in events]
+        results = run_ingest(params or {}, extras)
         for r in results:
             if r.status == "quarantined":
                 print(f"QUARANTINED {r.source}/{r.file}: {r.reason}")

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from jobpool.config import Paths, paths
 from jobpool.feeds.ingest import IngestResult, ingest_file
+from jobpool.feeds.ready import PARTIAL_SUFFIXES, is_candidate
 
-PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".filepart")
+__all__ = ["PARTIAL_SUFFIXES", "archive", "ready_files", "scan_inbox"]
 
 
 def ready_files(root: Paths, settle_seconds: float = 2.0) -> list[tuple[str, Path]]:
@@ -19,9 +20,9 @@ def ready_files(root: Paths, settle_seconds: float = 2.0) -> list[tuple[str, Pat
     if not root.inbox.exists():
         return found
     now = time.time()
-    for source_dir in sorted(p for p in root.inbox.iterdir() if p.is_dir()):
+    for source_dir in sorted(p for p in root.inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in sorted(source_dir.iterdir()):
-            if not path.is_file() or path.name.startswith(".") or path.name.endswith(PARTIAL_SUFFIXES):
+            if not is_candidate(path):
                 continue
             if now - path.stat().st_mtime < settle_seconds:
                 continue
