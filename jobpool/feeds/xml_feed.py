@@ -56,7 +56,9 @@ def read_xml(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
             if _local(elem.tag) != record_tag or any(_local(e.tag) == record_tag for e in stack):
                 continue
             count += 1
+            tail, elem.tail = elem.tail, None  # the whitespace after the record is not part of it
             raw = tostring(elem, encoding="unicode")
+            elem.tail = tail
             _localise(elem)
             record = map_record(spec, lambda name, e=elem: _child_text(e, name))
             record.setdefault("source_record_id", f"job-{hashlib.sha1(raw.encode()).hexdigest()[:16]}")
