@@ -1,25 +1,39 @@
 """Normalisation stage: landed text → typed, comparable fields (one vocabulary for every source).
 
-Each field has its own module (salary, place, employment, employer, title, dates, pii); this module
-only applies them to a batch, chunk by chunk, so memory stays bounded. The parsers are cached on
-their input, so the many repeats of a salary string, address or employer cost one parse each.
+Each field has its own module (salary, place, employment, employer, title, dates, pii). Two ways to
+apply them, with the same output row for row:
+
+* :func:`normalise_rows` — the reference: one posting at a time through the per-value functions.
+* :func:`normalise_batch` — the production path, column at a time: every parser runs once per
+  *distinct* value of its input (dictionary-encode, parse the dictionary, ``take`` back), coordinates
+  are checked and placed in districts with numpy, and RE2 passes over the descriptions (Arrow compute)
+  pick the few rows that need the tagging rules or PII masking in Python.
+
+:func:`normalise_batches` streams chunks through :func:`normalise_batch`, in worker processes when the
+input is larger than one chunk (``JOBPOOL_NORMALISE_WORKERS``, default: up to 2).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from transforms.dates import default_valid_through, parse_date
+from transforms.columnar import encode, encode_codes, gather
+from transforms.dates import DEFAULT_VALID_DAYS, SHORT_LIVED_TYPES, SHORT_VALID_DAYS, default_valid_through, parse_date
 from transforms.employer import normalise_employer
-from transforms.employment import classify
-from transforms.pii import mask_pii
-from transforms.place import resolve_place
-from transforms.salary import parse_salary
+from transforms.employment import classify, classify_batch, explicit_text
+from transforms.pii import mask_pii, mask_pii_arrow
+from transforms.place import resolve_place, resolve_place_batch
+from transforms.salary import Salary, parse_salary, salary_from_structured
 from transforms.title import major_group, normalise_title
 
 LOCAL_TZ = timezone(timedelta(hours=8))  # China Standard Time: relative dates are local dates
@@ -50,6 +64,7 @@ NORMALISED_SCHEMA = pa.schema(
         ("latitude", pa.float64()),
         ("longitude", pa.float64()),
         ("coord_status", pa.string()),
+        ("place_method", pa.string()),
         ("salary_text", pa.string()),
         ("salary_currency", pa.string()),
         ("salary_period", pa.string()),
@@ -76,7 +91,18 @@ NORMALISED_SCHEMA = pa.schema(
     ]
 )
 
-_STRUCTURED_UNITS = {"HOUR", "DAY", "WEEK", "MONTH", "YEAR"}
+SALARY_FIELDS = (
+    "salary_currency", "salary_period", "salary_min", "salary_max", "salary_months", "salary_negotiable",
+    "salary_monthly_min", "salary_monthly_max",
+)  # fmt: skip
+KIND_FIELDS = {  # output column → transforms.employment result field
+    "employment_type": "employment_type", "is_short_term": "short_term", "is_flexible": "flexible_hours",
+    "is_temporary": "temporary", "is_daily_pay": "daily_pay", "is_night_shift": "night_shift",
+    "for_mothers": "mother_friendly", "for_seniors": "senior_friendly", "for_disabled": "disability_friendly",
+    "tag_rules": "tag_rules",
+}  # fmt: skip
+PASS_THROUGH = ("source", "batch_id", "record_index", "source_record_id", "url", "fetched_at", "content_hash",
+                "ingest_error")
 
 
 def _float(value: Any) -> float | None:
@@ -95,61 +121,67 @@ def _tags(extra: dict[str, Any]) -> list[str]:
     return []
 
 
-def _salary_fields(text: str | None, extra: dict[str, Any]) -> dict[str, Any]:
-    salary = parse_salary(text)
-    fields: dict[str, Any] = {
-        "salary_currency": None, "salary_period": None, "salary_min": None, "salary_max": None,
-        "salary_months": None, "salary_negotiable": None, "salary_monthly_min": None,
-        "salary_monthly_max": None,
-    }
-    if salary is not None:
-        fields.update(
-            salary_currency=salary.currency, salary_period=salary.period,
-            salary_min=salary.min_amount, salary_max=salary.max_amount,
-            salary_months=salary.months_per_year, salary_negotiable=salary.negotiable,
-            salary_monthly_min=salary.monthly_min, salary_monthly_max=salary.monthly_max,
-        )
-    return fields
+def _structured(extra: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
+    """(currency, unit, min, max) of a crawled MonetaryAmount (crawlers/jobposting.py puts them in extra)."""
+    keys = ("salary_currency", "salary_unit", "salary_min", "salary_max")
+    if extra.get("salary_min") is None and extra.get("salary_max") is None:
+        return None
+    return tuple(extra.get(k) if isinstance(extra.get(k), str | int | float) else None for k in keys)  # type: ignore[return-value]
+
+
+def _salary(text: str | None, structured: tuple[Any, Any, Any, Any] | None) -> Salary | None:
+    """Structured figures win over the text when they give an amount and a period."""
+    parsed = parse_salary(text)
+    if structured is not None:
+        return salary_from_structured(*structured, text_salary=parsed) or parsed
+    return parsed
+
+
+def _salary_values(salary: Salary | None) -> tuple[Any, ...]:
+    if salary is None:
+        return (None,) * len(SALARY_FIELDS)
+    return (salary.currency, salary.period, salary.min_amount, salary.max_amount, salary.months_per_year,
+            salary.negotiable, salary.monthly_min, salary.monthly_max)
+
+
+def _local_date(fetched: datetime) -> date:
+    return fetched.astimezone(LOCAL_TZ).date()
 
 
 def normalise_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The reference path: one landed posting (a dict) at a time → one normalised row."""
     for row in rows:
         extra = json.loads(row["extra"]) if row.get("extra") else {}
+        if not isinstance(extra, dict):
+            extra = {}
         fetched: datetime = row["fetched_at"]
-        reference: date = fetched.astimezone(LOCAL_TZ).date()
+        reference = _local_date(fetched)
         title = row.get("title")
-        title_norm = normalise_title(title)
+        title_masked = mask_pii(title)
+        title_norm = normalise_title(title_masked)
         description = row.get("description")
-        employer = normalise_employer(row.get("hiring_organization"))
+        employer = normalise_employer(mask_pii(row.get("hiring_organization")))
         place = resolve_place(
             row.get("job_location"), extra.get("city"),
             _float(extra.get("latitude")), _float(extra.get("longitude")),
         )
-        tags = _tags(extra)
-        kind = classify(title, description, row.get("employment_type"), tags)
+        kind = classify(title, description, row.get("employment_type"), _tags(extra))
         posted = parse_date(row.get("date_posted"), reference)
         valid = parse_date(row.get("valid_through"), reference)
         if valid is None and posted is not None:
             valid = default_valid_through(posted, kind.employment_type)
-        masked = mask_pii(description) if description else description
+        salary = _salary(row.get("base_salary"), _structured(extra))
         yield {
-            "source": row["source"],
-            "batch_id": row["batch_id"],
-            "record_index": row["record_index"],
-            "source_record_id": row.get("source_record_id"),
-            "url": row.get("url"),
-            "fetched_at": fetched,
-            "content_hash": row["content_hash"],
-            "ingest_error": row.get("ingest_error"),
-            "title": title,
+            **{k: row.get(k) for k in PASS_THROUGH},
+            "title": title_masked,
             "title_norm": title_norm,
             "occupation_group": major_group(title_norm),
-            "description": masked,
+            "description": mask_pii(description) if description else description,
             "description_length": len(description) if description else 0,
             "employer_name": employer.name if employer else None,
             "employer_key": employer.key if employer else None,
             "employer_branch": employer.branch if employer else None,
-            "address": row.get("job_location"),
+            "address": mask_pii(row.get("job_location")),
             "city_adcode": place.city_adcode,
             "district_adcode": place.district_adcode,
             "town": place.town,
@@ -157,8 +189,9 @@ def normalise_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             "latitude": place.latitude,
             "longitude": place.longitude,
             "coord_status": place.coord_status,
+            "place_method": place.method,
             "salary_text": row.get("base_salary"),
-            **_salary_fields(row.get("base_salary"), extra),
+            **dict(zip(SALARY_FIELDS, _salary_values(salary), strict=True)),
             "employment_type": kind.employment_type,
             "is_short_term": kind.short_term,
             "is_flexible": kind.flexible_hours,
@@ -176,8 +209,169 @@ def normalise_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         }
 
 
-def normalise_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Landing record batches in, normalised record batches out (same order, same count)."""
+# ---------------------------------------------------------------------------------------------- columnar
+
+
+def _extra_values(raw: str | None) -> tuple[Any, ...]:
+    """(city hint, latitude, longitude, explicit tags, structured salary) of one ``extra`` JSON text."""
+    extra = json.loads(raw) if raw else {}
+    if not isinstance(extra, dict):
+        extra = {}
+    lat, lon = _float(extra.get("latitude")), _float(extra.get("longitude"))
+    city = extra.get("city")
+    return (
+        city if isinstance(city, str) else None,
+        math.nan if lat is None else lat,
+        math.nan if lon is None else lon,
+        tuple(_tags(extra)),
+        _structured(extra),
+    )
+
+
+def _column(batch: pa.RecordBatch, name: str) -> pa.Array:
+    i = batch.schema.get_field_index(name)
+    return batch.column(i) if i >= 0 else pa.nulls(batch.num_rows, pa.string())
+
+
+def _dates(text: pa.Array, ref_idx: np.ndarray, refs: list[date]) -> pa.Array:
+    t_idx, t_vals = encode(text)
+    first, inverse = encode_codes((t_idx, len(t_vals)), (ref_idx, len(refs)))
+    return gather([parse_date(t_vals[t_idx[f]], refs[ref_idx[f]]) for f in first], inverse, pa.date32())
+
+
+def normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """One landing record batch → one normalised batch (same rows, same order), column at a time."""
+    n = batch.num_rows
+    out: dict[str, Any] = {k: _column(batch, k) for k in PASS_THROUGH}
+    out["fetched_at"] = out["fetched_at"].cast(NORMALISED_SCHEMA.field("fetched_at").type)
+
+    x_idx, x_vals = encode(_column(batch, "extra"))
+    extras = [_extra_values(v) for v in x_vals]
+    city = gather([e[0] for e in extras], x_idx, pa.string())
+    lat = np.array([e[1] for e in extras], dtype=np.float64)[x_idx] if n else np.zeros(0)
+    lon = np.array([e[2] for e in extras], dtype=np.float64)[x_idx] if n else np.zeros(0)
+
+    title = _column(batch, "title")
+    title_masked = mask_pii_arrow(title)
+    t_idx, t_vals = encode(title_masked)
+    norms = [normalise_title(v) for v in t_vals]
+    out["title"] = title_masked
+    out["title_norm"] = gather(norms, t_idx, pa.string())
+    out["occupation_group"] = gather([major_group(v) for v in norms], t_idx, pa.string())
+
+    description = _column(batch, "description")
+    out["description"] = mask_pii_arrow(description)
+    out["description_length"] = pc.fill_null(pc.utf8_length(description), 0).cast(pa.int64())
+
+    e_idx, e_vals = encode(mask_pii_arrow(_column(batch, "hiring_organization")))
+    employers = [normalise_employer(v) for v in e_vals]
+    for field, attr in (("employer_name", "name"), ("employer_key", "key"), ("employer_branch", "branch")):
+        out[field] = gather([getattr(e, attr) if e else None for e in employers], e_idx, pa.string())
+
+    location = _column(batch, "job_location")
+    out["address"] = mask_pii_arrow(location)
+    place = resolve_place_batch(location, city, lat, lon)
+    for field in ("city_adcode", "district_adcode", "town", "town_adcode", "latitude", "longitude",
+                  "coord_status"):
+        out[field] = place[field]
+    out["place_method"] = place["method"]
+
+    salary_text = _column(batch, "base_salary")
+    s_idx, s_vals = encode(salary_text)
+    first, inverse = encode_codes((s_idx, len(s_vals)), (x_idx, len(x_vals)))
+    salaries = [_salary_values(_salary(s_vals[s_idx[f]], extras[x_idx[f]][4])) for f in first]
+    out["salary_text"] = salary_text
+    for i, (field, type_) in enumerate(
+        (f, NORMALISED_SCHEMA.field(f).type) for f in SALARY_FIELDS
+    ):
+        out[field] = gather([v[i] for v in salaries], inverse, type_)
+
+    et_idx, et_vals = encode(_column(batch, "employment_type"))
+    first, inverse = encode_codes((et_idx, len(et_vals)), (x_idx, len(x_vals)))
+    explicit = gather([explicit_text(et_vals[et_idx[f]], extras[x_idx[f]][3]) for f in first], inverse,
+                      pa.string())
+    kind = classify_batch(explicit, title, description)
+    for field, key in KIND_FIELDS.items():
+        out[field] = kind[key]
+
+    # reference date: the crawl's local (UTC+8) calendar day
+    micros = pc.cast(out["fetched_at"], pa.int64()).to_numpy(zero_copy_only=False)
+    day = (micros + 8 * 3600 * 1_000_000) // 86_400_000_000
+    uniq_days, ref_idx = np.unique(day, return_inverse=True)
+    refs = [date(1970, 1, 1) + timedelta(days=int(d)) for d in uniq_days]
+    ref_idx = ref_idx.reshape(-1).astype(np.int64)
+    posted = _dates(_column(batch, "date_posted"), ref_idx, refs)
+    valid = _dates(_column(batch, "valid_through"), ref_idx, refs)
+    short = pc.is_in(out["employment_type"], pa.array(sorted(SHORT_LIVED_TYPES)))
+    days = pc.if_else(short, SHORT_VALID_DAYS, DEFAULT_VALID_DAYS).cast(pa.int32())
+    default = pc.add(posted.cast(pa.int32()), days).cast(pa.date32())
+    out["date_posted"] = posted
+    out["date_posted_raw"] = _column(batch, "date_posted")
+    out["valid_through"] = pc.coalesce(valid, default)
+    out["valid_through_raw"] = _column(batch, "valid_through")
+    return pa.RecordBatch.from_arrays(
+        [pa.array(out[f.name]).cast(f.type) if not isinstance(out[f.name], pa.Array) else out[f.name].cast(f.type)
+         for f in NORMALISED_SCHEMA],
+        schema=NORMALISED_SCHEMA,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- streaming
+
+
+def default_workers() -> int:
+    """Worker processes for large inputs: ``JOBPOOL_NORMALISE_WORKERS`` or up to 2 (the target box)."""
+    env = os.environ.get("JOBPOOL_NORMALISE_WORKERS")
+    return max(1, int(env)) if env else min(2, os.cpu_count() or 1)
+
+
+def _rechunk(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """Group small batches / split large ones into ~``size``-row batches (order kept)."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
     for batch in batches:
-        rows = batch.to_pylist()
-        yield pa.RecordBatch.from_pylist(list(normalise_rows(rows)), schema=NORMALISED_SCHEMA)
+        offset = 0
+        while offset < batch.num_rows:
+            take = batch.slice(offset, size - rows)
+            pending.append(take)
+            rows += take.num_rows
+            offset += take.num_rows
+            if rows >= size:
+                yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+                pending, rows = [], 0
+    if rows:
+        yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+
+
+def normalise_batches(
+    batches: Iterable[pa.RecordBatch], chunk_size: int = 50_000, workers: int | None = None
+) -> Iterator[pa.RecordBatch]:
+    """Landing record batches in, normalised record batches out (same order, same count).
+
+    The first chunk is normalised in this process; if more follow and ``workers`` > 1, the rest go to a
+    pool of spawned worker processes (spawn, not fork: callers such as DuckDB and Airflow run threads),
+    at most two chunks per worker in flight so memory stays bounded."""
+    workers = default_workers() if workers is None else workers
+    chunks = _rechunk(batches, chunk_size)
+    first = next(chunks, None)
+    if first is None:
+        return
+    yield normalise_batch(first)
+    if workers <= 1:
+        for chunk in chunks:
+            yield normalise_batch(chunk)
+        return
+    second = next(chunks, None)
+    if second is None:
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        inflight = deque([pool.submit(normalise_batch, second)])
+        for chunk in chunks:
+            inflight.append(pool.submit(normalise_batch, chunk))
+            if len(inflight) >= 2 * workers:
+                yield inflight.popleft().result()
+        while inflight:
+            yield inflight.popleft().result()

@@ -28,6 +28,7 @@ Period defaults when the text names none (documented heuristics, not facts):
 from __future__ import annotations
 
 import ast
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -233,6 +234,54 @@ def parse_salary(text: str | None) -> Salary | None:
         max_amount=hi,
         months_per_year=months,
         negotiable=negotiable,
+        monthly_min=_monthly(lo, period, months),
+        monthly_max=_monthly(hi, period, months),
+    )
+
+
+def _amount_or_none(value: object) -> float | None:
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        v = float(str(value).replace(",", "").strip())
+    except ValueError:
+        return None
+    return v if math.isfinite(v) and v >= 0 else None
+
+
+def salary_from_structured(
+    currency: object, unit: object, min_value: object, max_value: object, text_salary: Salary | None = None
+) -> Salary | None:
+    """Salary from schema.org MonetaryAmount figures (``salaryCurrency``, ``unitText``, ``minValue``/``maxValue``).
+
+    Structured figures beat the display text, which boards round or decorate; the text still supplies
+    what the figures lack (the period when ``unitText`` is missing, ``N薪``, "negotiable"). A single
+    figure with neither ``unitText`` nor a maximum is a bare ``baseSalary`` amount, i.e. exact (min = max).
+    None when no figure parses or no period is known."""
+    lo, hi = _amount_or_none(min_value), _amount_or_none(max_value)
+    if lo is None and hi is None:
+        return None
+    period = str(unit).strip().upper() if unit else None
+    if period not in PERIODS:
+        period = text_salary.period if text_salary is not None and unit in (None, "") else None
+    if period is None:
+        return None
+    if hi is None and not unit:
+        hi = lo
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+    cur = str(currency).strip().upper() if currency else None
+    cur = "CNY" if cur in ("RMB", "CNY", "元", "人民币") else cur
+    if not cur:
+        cur = text_salary.currency if text_salary is not None else None
+    months = text_salary.months_per_year if text_salary is not None else 12
+    return Salary(
+        currency=cur,
+        period=period,
+        min_amount=lo,
+        max_amount=hi,
+        months_per_year=months,
+        negotiable=text_salary.negotiable if text_salary is not None else False,
         monthly_min=_monthly(lo, period, months),
         monthly_max=_monthly(hi, period, months),
     )
