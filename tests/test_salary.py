@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jobpool.config import shared_data_dir
+from jobpool.config import Paths, shared_data_dir
 from transforms.salary import (
     DAYS_PER_MONTH,
     HOURS_PER_MONTH,
@@ -25,6 +25,7 @@ from transforms.salary import (
     Salary,
     parse_salary,
     register_duckdb,
+    salary_from_structured,
     salary_to_dict,
 )
 
@@ -238,3 +239,34 @@ def test_throughput_on_distinct_strings() -> None:
     rate = reps * len(distinct) / (time.perf_counter() - t0)
     print(f"\nparse_salary uncached: {rate:,.0f} distinct strings/s over {len(distinct)} strings")
     assert rate > 5_000
+
+
+# --- (d) analysts: the same parser in `jobpool sql` and `jobpool parse salary` ---------------------------
+
+
+def test_jobpool_sql_has_parse_salary(home: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+    from jobpool.cli import main
+    from warehouse.db import connect_writer
+
+    with connect_writer(home.warehouse):
+        pass  # an empty warehouse, as after the first `jobpool process`
+    sql = "select parse_salary('4-6千/月').monthly_min as lo, parse_salary('150元/天').monthly_max as hi"
+    assert main(["sql", sql, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows == [{"lo": 4000.0, "hi": round(150 * DAYS_PER_MONTH, 2)}]
+    assert main(["parse", "salary", "10-15K·13薪"]) == 0
+    parsed = json.loads(capsys.readouterr().out)
+    assert (parsed["min_amount"], parsed["months_per_year"], parsed["period"]) == (10_000.0, 13, "MONTH")
+
+
+def test_structured_figures_beat_the_text() -> None:
+    text = parse_salary("4千左右")
+    s = salary_from_structured("CNY", "MONTH", "3800", "4500", text_salary=text)
+    assert (s.min_amount, s.max_amount, s.monthly_max) == (3800.0, 4500.0, 4500.0)
+    day = salary_from_structured("RMB", "day", "120", None)
+    assert (day.currency, day.period, day.min_amount, day.max_amount) == ("CNY", "DAY", 120.0, None)
+    # a bare baseSalary number (no unitText, no maximum) is an exact amount; the period comes from the text
+    bare = salary_from_structured("USD", None, "100000", None, text_salary=parse_salary("USD 100000"))
+    assert (bare.period, bare.min_amount, bare.max_amount) == ("YEAR", 100000.0, 100000.0)
+    assert salary_from_structured("CNY", "PIECE", "3", "5") is None  # unknown unit: fall back to the text
+    assert salary_from_structured("CNY", "MONTH", "n/a", "") is None
