@@ -76,17 +76,25 @@ MAJOR_GROUPS: list[tuple[str, str]] = [
     ("7", "军人"),
     ("8", "不便分类的其他从业人员"),
 ]
+# Matched in this order on the normalised (lower-cased) title; the first rule that matches decides.
+# Occupation words, not employment status: 实习生 / 兼职 say nothing about the group.
 _GROUP_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("1", re.compile(r"经理|总监|主管|店长|厂长|负责人|总经理")),
-    ("2", re.compile(r"工程师|会计|教师|老师|医生|护士|设计师|程序员|开发|律师|分析师|技术员|药师|家教|编辑")),
-    ("3", re.compile(r"文员|行政|助理|专员|前台|网格员|办事员|仓库管理员|统计|出纳|客服")),
-    ("5", re.compile(r"采摘|种植|养殖|农|林|牧|渔|园林")),
+    ("1", re.compile(r"经理|总监|主管|店长|厂长|负责人|总经理|director|manager|\bhead of")),
+    ("2", re.compile(
+        r"工程师|会计|教师|老师|讲师|教员|医生|护士|设计师|程序员|开发|研发|律师|分析师|技术员|药师|家教|编辑|架构师|"
+        r"算法|数据分析|大数据|数据挖掘|前端|后端|测试|运维|爬虫|专家|咨询顾问|咨询师|"
+        r"python|java|php|\bweb|\bdba\b|engineer|developer|analyst|scientist|architect|teacher|nurse"
+    )),
+    ("3", re.compile(r"文员|行政|助理|专员|前台|网格员|办事员|统计|出纳|客服|clerk|assistant")),
+    ("5", re.compile(r"采摘|采收|种植|养殖|农|林|牧|渔|园林")),
     ("6", re.compile(r"普工|电焊|焊工|叉车|钳工|车工|机修|装配|质检|操作工|电工|木工|瓦工|维修工|包装|生产|缝纫")),
     ("4", re.compile(
-        r"服务员|收银|理货|保洁|保安|家政|月嫂|育婴|厨|骑手|配送|快递|分拣|导购|销售|促销|护理|司机|装卸|"
-        r"搬运|物业|美容|美发|保姆|外卖|客房|洗碗|面点|售货|营业员|代驾|托管"
+        r"服务员|收银|理货|保洁|保安|安保|值班员|门岗|家政|月嫂|育婴|育儿嫂|厨|炒菜|传菜|骑手|配送|快递|分拣|导购|销售|"
+        r"业务员|促销|护理|司机|装卸|搬运|物业|美容|美发|保姆|外卖|客房|洗碗|面点|售货|营业员|代驾|托管|"
+        r"仓库管理员|仓管|库管|经纪人|置业顾问|课程顾问"
     )),
 ]
+_LIST_LITERAL = re.compile(r"^\[\s*(['\"])(.*?)\1\s*\]$")
 
 
 @lru_cache(maxsize=200_000)
@@ -95,6 +103,11 @@ def normalise_title(title: str | None) -> str | None:
     if not title:
         return None
     text = unicodedata.normalize("NFKC", title).strip().lower()
+    literal = _LIST_LITERAL.match(text)  # scraped cells such as ['大数据架构师'], or [] for none
+    if literal:
+        text = literal.group(2).strip()
+    if not text or text.replace(" ", "") == "[]":
+        return None
     for _ in range(3):  # decoration nests: 【急招】妈妈岗-收银员（日结）
         stripped = _SUFFIX_LABELS.sub("", _PREFIX_LABELS.sub("", _BRACKETS.sub("", text))).strip()
         if stripped == text:
