@@ -69,6 +69,18 @@ _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _TRUNCATED = re.compile(r"(?:有限责?任?公?|股份有?限?公?|集团?公?)?\s*(?:\.{2,}|…+)$")
 
 
+# Cheap exact pre-checks for the end-anchored patterns (``re`` would try them from every position):
+# a branch tail ends with a branch word, a truncated name with dots, a legal suffix with one of these
+# characters (its last character in either case; ``re.I`` folds no other character onto them).
+_BRANCH_TAILS = tuple(_BRANCH_WORDS[3:-1].split("|"))
+_TRUNCATION_TAILS = (".", "…")
+_SUFFIX_LAST = frozenset(c for suffix in _LEGAL_SUFFIXES for c in (suffix[-1], suffix[-1].upper()))
+
+
+def _strip_suffixes(text: str) -> str:
+    return _SUFFIX_RX.sub("", text) if text.rstrip()[-1:] in _SUFFIX_LAST else text
+
+
 def _split_branch(name: str) -> tuple[str, str | None, str]:
     """(display name, branch, text the key is built from); a legal-form bracket is dropped from the key."""
     m = _TRAILING_BRACKET.match(name)
@@ -76,7 +88,7 @@ def _split_branch(name: str) -> tuple[str, str | None, str]:
         if _LEGAL_BRACKET.match(m.group("branch")):
             return name, None, m.group("base").strip()
         return m.group("base").strip(), m.group("branch").strip(), m.group("base").strip()
-    for rx in (_AFTER_LEGAL, _PLACE_BRANCH):
+    for rx in (_AFTER_LEGAL, _PLACE_BRANCH) if name.endswith(_BRANCH_TAILS) else ():
         m = rx.match(name)
         if m:
             return m.group("base").strip(), m.group("branch").strip(), m.group("base").strip()
@@ -94,10 +106,11 @@ def normalise_employer(name: str | None) -> Employer | None:
     if not s or s in {"-1", "[]", "nan"}:
         return None
     display, branch, base = _split_branch(s)
-    base = _TRUNCATED.sub("", base).strip() or base
+    if base.endswith(_TRUNCATION_TAILS):
+        base = _TRUNCATED.sub("", base).strip() or base
     core = _PREFIX_RX.sub("", base) or base
-    core = _SUFFIX_RX.sub("", core).strip() or core
+    core = _strip_suffixes(core).strip() or core
     if _GENERIC.match(core):
-        core = _SUFFIX_RX.sub("", base).strip() or base
+        core = _strip_suffixes(base).strip() or base
     key = _PUNCT.sub("", core).lower() or _PUNCT.sub("", base).lower()
     return Employer(name=display, key=key, branch=branch)
