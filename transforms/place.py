@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +108,15 @@ for _key in _NAMES:
     _LENGTHS_AT[_key[0]] = tuple(sorted({*_LENGTHS_AT.get(_key[0], ()), len(_key)}, reverse=True))
 
 
-def _chain(code: str) -> list[_Entity]:
-    """The entity and its ancestors, deepest first."""
+@cache
+def _chain(code: str) -> tuple[_Entity, ...]:
+    """The entity and its ancestors, deepest first (cached: a few thousand codes exist)."""
     out: list[_Entity] = []
     while code and code in _ENT:
         e = _ENT[code]
         out.append(e)
         code = e.parent
-    return out
+    return tuple(out)
 
 
 def _clean(text: str) -> str:
