@@ -31,6 +31,8 @@ from warehouse.db import connect_writer, run_sql
 EXPIRY_CONFIG = Path(
     os.environ.get("JOBPOOL_EXPIRY", Path(__file__).resolve().parents[1] / "warehouse" / "expiry.toml"))
 STEPS = ("stage", "normalise", "deduplicate", "validate", "load", "publish", "reconcile")
+#: manifest kinds that are not postings (jobpool/reference.py): publish loads them, the job steps skip them
+NON_JOB_KINDS = ("profile", "stations")
 
 
 class BatchesHeld(RuntimeError):
@@ -68,7 +70,7 @@ def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     manifest = read_manifest(root)
     with connect_writer(root.warehouse) as con:
         done = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}
-        pending = [row for row in manifest if row["batch_id"] not in done]
+        pending = [row for row in manifest if row["batch_id"] not in done and row.get("kind") not in NON_JOB_KINDS]
         files = [str(p) for p in iter_batch_files(pending)]  # fails loudly on a missing file
         con.execute("begin")
         for (table,) in con.execute(
@@ -232,6 +234,7 @@ def _refresh_status_and_history(con: Any) -> None:
 def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     """Rebuild the published tables from core in one transaction, validated by the published suite
     before the commit; then export them as a new immutable snapshot for apps (warehouse/snapshot.py)."""
+    from transforms.circle import publish_circle
     from warehouse.snapshot import export_snapshot
     from warehouse.validation import validate_published
 
@@ -245,6 +248,7 @@ def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
             run_sql(con, "published/employers.sql")
             run_sql(con, "published/jobs_by_area.sql")
             run_sql(con, "published/source_health.sql", as_of=as_of().isoformat())
+            publish_circle(con, root)  # stations/profiles batches, 15-minute circle, job radar (docs/circle.md)
             checked = validate_published(con, run_id or "adhoc")
             if not checked["success"]:
                 raise RuntimeError(f"published tables failed validation, nothing published: "

@@ -29,7 +29,8 @@ import duckdb
 
 from jobpool.config import Paths, paths
 
-TABLES = ("open_jobs", "job_sources", "employers", "jobs_by_area", "source_health")
+TABLES = ("open_jobs", "job_sources", "employers", "jobs_by_area", "source_health",
+          "jobs_near_station", "job_matches", "town_coverage", "station_report")
 KEEP_VERSIONS = 5
 GRACE_SECONDS = 600
 

@@ -79,3 +79,26 @@ create table if not exists audit.batch_release (
     released_by         varchar,
     note                varchar
 );
+
+-- audit.reference_batch: one row per loaded stations/profiles batch (kinds kept out of the job pipeline).
+create table if not exists audit.reference_batch (
+    batch_id            varchar primary key,
+    source              varchar not null,
+    kind                varchar not null,
+    landed_records      bigint not null,
+    loaded              bigint not null,
+    rejected            bigint not null,
+    processed_at        timestamptz not null
+);
+
+-- audit.match_run: one row per job-radar refresh: full or incremental, and how much it recomputed.
+create table if not exists audit.match_run (
+    computed_at         timestamptz not null,
+    full_recompute      boolean not null,
+    jobs_changed        bigint,
+    profiles_changed    bigint,
+    profiles_recomputed bigint,
+    profiles_total      bigint,
+    matches             bigint,
+    seconds             double
+);

@@ -139,3 +139,74 @@ create table if not exists core.job_history (
     valid_through       date,
     primary key (job_id, version)
 );
+
+-- The 15-minute circle and job radar (transforms/circle.py, docs/circle.md).
+-- core.station: one row per employment service station (demo list + stations feeds).
+create table if not exists core.station (
+    station_id          varchar primary key,
+    name                varchar,
+    kind                varchar,               -- employment_station | gig_market | community_point
+    district_adcode     varchar,
+    town                varchar,
+    address             varchar,
+    latitude            double not null,
+    longitude           double not null,
+    source              varchar not null,      -- 'demo' or the stations feed
+    is_demo             boolean not null,
+    updated_at          timestamptz
+);
+
+-- core.profile: one row per job seeker (latest version). No names or phones: those stay in landing.
+-- The home point is here only, to measure distances; published tables carry a coarse H3 cell.
+create table if not exists core.profile (
+    profile_id          varchar primary key,   -- keyed hash of source + source_record_id
+    source              varchar not null,
+    source_record_id    varchar not null,
+    skills              varchar[],
+    desired_titles      varchar[],
+    trades              varchar[],             -- transforms.matching.TRADES wanted
+    kw_mask             hugeint,               -- title keywords wanted, as bits of KEYWORDS
+    salary_expected     double,                -- monthly CNY
+    hours               varchar,               -- full | part | flexible
+    profile_group       varchar,               -- mother | senior | disabled
+    mode                varchar not null,      -- walk | bike
+    minutes             integer not null,
+    home_lat            double not null,
+    home_lon            double not null,
+    content_hash        varchar not null,
+    updated_at          timestamptz,
+    matched_hash        varchar                -- content_hash the current matches were computed from
+);
+
+-- core.job_match: the current top-N open jobs per profile (recomputed only for affected profiles).
+create table if not exists core.job_match (
+    profile_id          varchar not null,
+    rank                integer not null,
+    job_id              varchar not null,
+    score               double,
+    distance_km         double,
+    mode                varchar,
+    travel_minutes      double,
+    distance_score      double,
+    title_score         double,
+    salary_score        double,
+    schedule_score      double,
+    profile_group       varchar,
+    reasons             varchar,
+    computed_at         timestamptz,
+    primary key (profile_id, rank)
+);
+
+-- core.match_job_state: the open jobs (position, trade, scored fields) the matches were computed from,
+-- so the next run knows which jobs changed. core.match_state: the scoring parameters used.
+create table if not exists core.match_job_state (
+    job_id              varchar primary key,
+    row_hash            varchar not null,
+    latitude            double,
+    longitude           double,
+    trade               varchar
+);
+create table if not exists core.match_state (
+    params_hash         varchar,
+    computed_at         timestamptz
+);
