@@ -100,7 +100,8 @@ def mask_pii_array(values: Any) -> list[str | None]:
 def mask_pii_arrow(values: Any) -> Any:
     """Mask an Arrow string array: a C++ (RE2) pre-filter finds the rows that may hold PII (an '@' or a
     run of 10+ digit-like characters, a superset of what :func:`mask_pii` masks) and only those go
-    through Python; the rest are passed through untouched."""
+    through Python — except rows whose one candidate run is a bare 11-digit mobile number, which RE2
+    masks itself (exactly as :func:`mask_pii` would: no other match is possible in such a row)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -110,11 +111,15 @@ def mask_pii_arrow(values: Any) -> Any:
     rows = pc.indices_nonzero(maybe)
     if len(rows) == 0:
         return values
-    masked = pa.array([mask_pii(t) for t in values.take(rows).to_pylist()], pa.string())
-    changed = pc.not_equal(masked, values.take(rows))
-    rows, masked = rows.filter(changed), masked.filter(changed)
-    if len(rows) == 0:
-        return values
+    sub = values.take(rows)
+    simple = pc.and_(
+        pc.and_(pc.equal(pc.count_substring_regex(sub, _RUN_RE2), 1), pc.match_substring_regex(sub, _MOBILE_RE2)),
+        pc.invert(pc.match_substring(sub, "@")),
+    )
+    simple_masked = pc.replace_substring_regex(sub, _MOBILE_RE2, r"\1\2****\3\4", max_replacements=1)
+    hard = pc.indices_nonzero(pc.invert(simple))
+    python = pa.array([mask_pii(t) for t in sub.take(hard).to_pylist()], pa.string())
+    masked = pc.replace_with_mask(simple_masked, _row_mask(len(sub), hard), python) if len(hard) else simple_masked
     return pc.replace_with_mask(values, _row_mask(len(values), rows), masked)
 
 
@@ -129,4 +134,8 @@ def _row_mask(n: int, rows: Any) -> Any:
 
 # Python's ``\s`` (str.isspace) as an RE2 class body; ``\p{Nd}`` is Python's ``\d``.
 PY_SPACE_RE2 = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
-MAYBE_RE2 = rf"@|[\p{{Nd}}{PY_SPACE_RE2}()+Xx-]{{10,}}"
+_RUN_CLASS = rf"\p{{Nd}}{PY_SPACE_RE2}()+Xx-"
+MAYBE_RE2 = rf"@|[{_RUN_CLASS}]{{10,}}"
+_RUN_RE2 = rf"[{_RUN_CLASS}]{{10,}}"
+# A maximal run that is exactly a bare mobile number: 1[3-9] + 9 ASCII digits, no run characters around it.
+_MOBILE_RE2 = rf"(^|[^{_RUN_CLASS}])(1[3-9][0-9])[0-9]{{4}}([0-9]{{4}})([^{_RUN_CLASS}]|$)"
