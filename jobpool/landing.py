@@ -149,6 +149,8 @@ class BatchWriter:
         self.count = 0
         self.error_count = 0
         self._rows: list[dict[str, Any]] = []
+        self._tables: list[pa.Table] = []  # add_table() output waiting to fill a row group
+        self._table_rows = 0
         self._writer: pq.ParquetWriter | None = None
         self._tmp: Path | None = None
         self.manifest_row: dict[str, Any] | None = None
@@ -174,6 +176,8 @@ class BatchWriter:
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, record: Mapping[str, Any]) -> None:
+        if self._tables:
+            self._flush_tables()  # keep arrival order when a connector mixes add_table() and add()
         row: dict[str, Any] = {name: None for name in RECORD_SCHEMA.names}
         for key, value in record.items():
             if key not in row:
@@ -215,7 +219,7 @@ class BatchWriter:
             raise LandingError(f"{self.source}: unknown landing field(s) {sorted(unknown)}")
         if "content_hash" not in table.column_names or table["content_hash"].null_count:
             raise LandingError(f"{self.source}: add_table needs content_hash for every record")
-        self._flush()  # rows buffered by add() come first, so record_index follows arrival order
+        self._flush_rows()  # rows buffered by add() come first, so record_index follows arrival order
         fixed = {
             "source": pa.repeat(pa.scalar(self.source, pa.string()), n),
             "batch_id": pa.repeat(pa.scalar(self.batch_id, pa.string()), n),
@@ -233,8 +237,17 @@ class BatchWriter:
                 arrays.append(pa.repeat(default_time, n) if fld.name == "fetched_at" else pa.nulls(n, fld.type))
         if "ingest_error" in table.column_names:
             self.error_count += pc.sum(pc.fill_null(pc.not_equal(table["ingest_error"], ""), False)).as_py() or 0
-        self._write(pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA))
+        self._tables.append(pa.Table.from_arrays(arrays, schema=RECORD_SCHEMA))
+        self._table_rows += n
         self.count += n
+        if self._table_rows >= ROW_GROUP:  # whole row groups, so the file's footer stays small
+            self._flush_tables()
+
+    def _flush_tables(self) -> None:
+        if self._tables:
+            self._write(pa.concat_tables(self._tables))
+            self._tables.clear()
+            self._table_rows = 0
 
     def _write(self, table: pa.Table) -> None:
         if self._writer is None:
@@ -244,6 +257,10 @@ class BatchWriter:
         self._writer.write_table(table, row_group_size=ROW_GROUP)
 
     def _flush(self) -> None:
+        self._flush_tables()
+        self._flush_rows()
+
+    def _flush_rows(self) -> None:
         if not self._rows:
             return
         self._write(pa.Table.from_pylist(self._rows, schema=RECORD_SCHEMA))
@@ -282,6 +299,7 @@ class BatchWriter:
         return self.manifest_row
 
     def abort(self) -> None:
+        self._tables.clear()
         if self._writer is not None:
             self._writer.close()
             self._writer = None

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -133,3 +139,126 @@ def test_inbox_skips_partial_files_and_archives(home: Paths, real_data: Path, tm
     shutil.copy(home.home / "archive" / "indeed_feed" / "feed.xml", inbox / "again.xml")
     assert [r.status for r in scan_inbox(home, settle_seconds=0)] == ["duplicate"]
     assert len(read_manifest(home)) == 1
+
+
+# -- bad input: each a clear error naming the file (and line/record), the file quarantined -----------
+def test_truncated_csv_quarantined_naming_the_line(home: Paths, real_data: Path, tmp_path: Path) -> None:
+    data = (real_data / "boss" / "boss.csv").read_bytes()
+    cut = data[: data.index(b"\n", 200_000) + 40]  # an upload cut off 40 bytes into a row
+    path = _write(tmp_path, "boss_cut.csv", cut)
+    result = ingest_file(path, "boss", mapping=MAPPINGS / "boss.toml")
+    assert result.status == "quarantined", result
+    assert result.reason.startswith("boss_cut.csv line ") and "truncated" in result.reason
+    assert read_manifest(home) == []
+
+
+def test_encoding_error_past_the_sniffed_sample_names_the_line(home: Paths, tmp_path: Path) -> None:
+    good = "1,收银员,鸿远超市,任城区,4-6千/月,全职,日结,超市收银,13800000000,2026-11-20,2026-12-20\n"
+    body = (GIG_HEADER + good * 3000).encode("utf-8") + "2,理货员,鸿远超市".encode("gbk") + b",x,x,x,x,x,x,x,x\n"
+    path = _write(tmp_path, "mixed.csv", body)  # valid UTF-8 for the first 256 KiB, then GBK bytes
+    result = ingest_file(path, "gig_station")
+    assert result.status == "quarantined"
+    assert result.reason.startswith("mixed.csv line 3002 (byte 321139): not valid utf-8"), result.reason
+
+
+def test_bad_files_in_the_inbox_are_quarantined_and_the_others_go_on(home: Paths, real_data: Path,
+                                                                     tmp_path: Path, monkeypatch) -> None:
+    registry = tmp_path / "partners.toml"
+    body = (MAPPINGS / "indeed_xml.toml").read_text(encoding="utf-8")
+    registry.write_text("[indeed_feed]\n" + body.replace("[fields]", "[indeed_feed.fields]")
+                        .replace("[extra]", "[indeed_feed.extra]"), encoding="utf-8")
+    monkeypatch.setenv("JOBPOOL_PARTNERS", str(registry))
+    inbox = home.inbox / "indeed_feed"
+    inbox.mkdir(parents=True)
+    (inbox / "a_bomb.xml").write_text(BOMB)
+    (inbox / "b_empty.xml").write_bytes(b"")
+    shutil.copy(real_data / "feeds" / "indeed_example.xml", inbox / "c_good.xml")
+    (inbox / "d_xxe.xml").write_text(XXE)
+    results = scan_inbox(home, settle_seconds=0)
+    assert [(r.file, r.status) for r in results] == [("a_bomb.xml", "quarantined"), ("b_empty.xml", "quarantined"),
+                                                     ("c_good.xml", "landed"), ("d_xxe.xml", "quarantined")]
+    assert list(inbox.iterdir()) == []  # each file moved: archive/ or quarantine/
+    notes = (home.quarantine / "indeed_feed").glob("*.reason.json")
+    reasons = sorted(json.loads(p.read_text())["reason"] for p in notes)
+    assert [r.split(":")[0] for r in reasons] == ["a_bomb.xml", "b_empty.xml", "d_xxe.xml"]
+    assert "root:" not in json.dumps(_landed(home), default=str)  # the external entity was never expanded
+
+
+def test_recently_modified_file_waits_to_settle(home: Paths, real_data: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("JOBPOOL_PARTNERS", str(_registry(tmp_path)))
+    inbox = home.inbox / "indeed_feed"
+    inbox.mkdir(parents=True)
+    shutil.copy(real_data / "feeds" / "indeed_example.xml", inbox / "feed.xml")  # no partial name, just written
+    assert scan_inbox(home, settle_seconds=60) == []
+    old = time.time() - 120
+    os.utime(inbox / "feed.xml", (old, old))
+    assert [r.status for r in scan_inbox(home, settle_seconds=60)] == ["landed"]
+
+
+def _registry(tmp_path: Path) -> Path:
+    registry = tmp_path / "partners.toml"
+    body = (MAPPINGS / "indeed_xml.toml").read_text(encoding="utf-8")
+    registry.write_text("[indeed_feed]\n" + body.replace("[fields]", "[indeed_feed.fields]")
+                        .replace("[extra]", "[indeed_feed.extra]"), encoding="utf-8")
+    return registry
+
+
+# -- exactly once under a crash, and constant memory ------------------------------------------------------
+def _generate_csv(path: Path, rows: int) -> Path:
+    line = ("{i},收银员{m},鸿远超市,任城区,4-6千/月,全职,\"['日结', '包吃']\",\"超市收银，\"\"能吃苦\"\"\n周末双休\","
+            "138{i:08d},2026-11-20,2026-12-20\n")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(GIG_HEADER)
+        for start in range(0, rows, 10_000):
+            fh.write("".join(line.format(i=i, m=i % 97) for i in range(start, min(rows, start + 10_000))))
+    return path
+
+
+CHILD = """
+import json, resource, sys
+from pathlib import Path
+from jobpool.config import Paths
+from jobpool.feeds.ingest import ingest_file
+r = ingest_file(Path(sys.argv[1]), "gig_station", root=Paths(Path(sys.argv[2])))
+print(json.dumps({"status": r.status, "records": r.records, "path": r.path,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def test_crash_mid_ingest_leaves_no_half_batch_and_the_retry_lands_it(home: Paths, tmp_path: Path) -> None:
+    rows = 400_000
+    path = _generate_csv(tmp_path / "big.csv", rows)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(home.home)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not list(home.landing.rglob(".*.parquet.tmp")):  # the batch is being written
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert list(home.landing.rglob(".*.parquet.tmp"))  # killed mid-write: a temp file, nothing more
+    assert read_manifest(home) == [] and not list(home.landing.rglob("*.parquet"))
+
+    retry = ingest_file(path, "gig_station")
+    assert (retry.status, retry.records, retry.record_errors) == ("landed", rows, 0)
+    (batch,) = read_manifest(home)
+    assert pq.ParquetFile(batch["abs_path"]).metadata.num_rows == rows
+    assert not list(home.landing.rglob(".*.tmp"))  # the retry wrote over the orphan
+    assert ingest_file(path, "gig_station").status == "duplicate"
+    assert len(read_manifest(home)) == 1
+
+
+def test_peak_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
+    peaks = {}
+    for rows in (50_000, 600_000):
+        path = _generate_csv(tmp_path / f"gig-{rows}.csv", rows)
+        out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(tmp_path / f"home-{rows}")],
+                             capture_output=True, text=True, check=True)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        assert (result["status"], result["records"], result["path"]) == ("landed", rows, "csv-fast")
+        peaks[rows] = result["peak_rss_mb"]
+        path.unlink()
+    # 12x the rows (~80 MB of CSV): the peak grows by at most the one row group being assembled
+    assert peaks[600_000] < peaks[50_000] + 120 and peaks[600_000] < 1024, peaks

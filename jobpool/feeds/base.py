@@ -130,6 +130,29 @@ def _decode_sample(path: Path, sample: bytes, encoding: str) -> None:
         ) from exc
 
 
+def locate_decode_error(path: Path, encoding: str) -> str:
+    """Where ``path`` stops being valid ``encoding``: "line N (byte B)". Text readers decode ahead in
+    chunks, so the line they are on when decoding fails is not the line with the bad bytes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, line = 0, 1
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            pending = len(decoder.getstate()[0])  # bytes of a character cut at the last chunk's end
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad = max(0, exc.start - pending)
+                newlines = chunk[:bad].count(b"\n")
+                return f"line {line + newlines} (byte {offset + bad})"
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return f"line {line} (byte {offset}, the file ends inside a character)"
+    return f"line {line}"
+
+
 def cell_text(value: Any) -> str | None:
     """A cell as clean text; Python list literals (``['上海-浦东新区']``) become joined text."""
     if value is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobpool.feeds.base import FeedError, FeedSpec, detect_encoding, map_record
+from jobpool.feeds.base import FeedError, FeedSpec, detect_encoding, locate_decode_error, map_record
 
 FIELD_SIZE_LIMIT = 10 * 1024 * 1024
 csv.field_size_limit(FIELD_SIZE_LIMIT)
@@ -53,7 +53,8 @@ def read_layout(path: Path, spec: FeedSpec) -> CsvLayout:
         try:
             first = next(reader, None)
         except UnicodeDecodeError as exc:
-            raise FeedError(f"{path.name} line 1: not valid {encoding} ({exc.reason})") from exc
+            where = locate_decode_error(path, encoding)
+            raise FeedError(f"{path.name} {where}: not valid {encoding} ({exc.reason})") from exc
         except csv.Error as exc:
             raise FeedError(f"{path.name} line 1: malformed CSV: {exc}") from exc
         if first is None:
@@ -118,8 +119,7 @@ def read_csv(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
             if not seen_data:
                 raise FeedError(f"{path.name}: header only, no records")
         except UnicodeDecodeError as exc:
-            raise FeedError(
-                f"{path.name} line {reader.line_num + 1}: not valid {layout.encoding} ({exc.reason})"
-            ) from exc
+            where = locate_decode_error(path, layout.encoding)
+            raise FeedError(f"{path.name} {where}: not valid {layout.encoding} ({exc.reason})") from exc
         except csv.Error as exc:
             raise FeedError(f"{path.name} line {reader.line_num}: malformed CSV: {exc}") from exc
