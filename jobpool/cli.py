@@ -60,14 +60,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 # -- ingest ----------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     from jobpool.feeds.inbox import scan_inbox
-    from jobpool.feeds.ingest import ingest_file
+    from jobpool.feeds.ingest import ingest_file, ingest_url
 
     if args.file:
         if not args.source:
             print("ingest FILE needs --source NAME", file=sys.stderr)
             return 2
-        results = [ingest_file(Path(args.file), args.source, args.format,
-                               Path(args.mapping) if args.mapping else None)]
+        mapping = Path(args.mapping) if args.mapping else None
+        if args.file.startswith(("http://", "https://")):  # a paged JSON API (format "api")
+            results = [ingest_url(args.file, args.source, mapping)]
+        else:
+            results = [ingest_file(Path(args.file), args.source, args.format, mapping)]
     else:
         results = scan_inbox(settle_seconds=args.settle)
     for r in results:
@@ -235,9 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("ingest", help="land a partner file, or every ready file in the inbox")
-    p.add_argument("file", nargs="?")
+    p.add_argument("file", nargs="?", help="a partner file, or the URL of a paged JSON API")
     p.add_argument("--source")
-    p.add_argument("--format", choices=["csv", "xml", "json"])
+    p.add_argument("--format", choices=["csv", "xlsx", "xml", "json", "jsonl"])
     p.add_argument("--mapping", help="TOML mapping file (else jobpool/feeds/partners.toml)")
     p.add_argument("--settle", type=float, default=2.0, help="inbox: seconds a file must be unchanged")
     p.set_defaults(func=cmd_ingest)
