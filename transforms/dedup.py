@@ -43,8 +43,8 @@ from transforms.place import JINING, REFERENCE
 # --------------------------------------------------------------------------------------------- knobs
 
 NUM_PERM = 16  # MinHash permutations over description clauses
-BLOCK_BUCKET = 150  # a block bigger than this is cut into sorted buckets (pairs within/adjacent buckets)
-TEXT_KEYS = 2  # MinHash values used as blocking keys
+BLOCK_BUCKET = 20  # a block bigger than this is cut into buckets sorted by employer and date (sorted neighbourhood)
+TEXT_KEYS = 1  # MinHash values used as blocking keys
 SALARY_TOLERANCE = 0.015  # relative: 8万/年 vs 6600元/月 is rounding; 4400 vs 4500 is another job
 GEO_CONFLICT_KM = 0.5
 MAX_DAYS_APART = 90
@@ -52,9 +52,10 @@ THRESHOLD = 0.62  # match_score needed to join a cluster
 
 #: innermost bracket naming a branch: 鸿远超市（疃里店）, （长沟门店2分店）, （马营校区）
 _BRANCH_RX = r"[（(]([^（）()\s]{1,14}?(?:店|站|部|点|中心|区|处|基地|分公司|院|所|厂|场))[）)]"
-#: numbering and punctuation that re-punctuation and list styles change
-_NUMBERING_RX = r"[①②③④⑤⑥⑦⑧⑨⑩]|[（(]\d{1,2}[）)]|(?:^|\n)\s*(?:\d{1,2}[、.．]|[-•·*])"
-_CLAUSE_SPLIT_RX = r"[\n\r,.;:!?，。；：！？、|｜\s【】\[\]]+"
+#: punctuation, brackets and list marks that re-punctuating or re-numbering a description changes:
+#: a description is compared as the set of its clauses between them; list numbers (1、 （2） ③)
+#: fall out as clauses shorter than two characters
+_CLAUSE_SPLIT_RX = r"[\s,.;:!?，。；：！？、|｜【】\[\]（）()<>《》\-—~～•·*①②③④⑤⑥⑦⑧⑨⑩\"'“”‘’]+"
 #: 招聘收银员2名 (headcount), （王经理） (contact person): both stay after personal data is masked
 _HEADCOUNT_RX = r"招聘[^\d\n，,。；]{0,20}?(\d{1,4})\s*[名人位]"
 _CONTACT_RX = r"[（(](\p{Han}(?:先生|女士|小姐|经理|主管|店长|老师|师傅|部长|总))[）)]"
@@ -107,11 +108,8 @@ def node_features_sql(relation: str) -> str:
         coalesce(salary_negotiable, false) and salary_monthly_min is null as sal_open,
         (date_posted - date '2000-01-01')::integer as day,
         list_distinct(list_transform(
-            list_filter(
-                regexp_split_to_array(
-                    regexp_replace(lower(coalesce(description, '')), {_sql_str(_NUMBERING_RX)}, '\n', 'g'),
-                    {_sql_str(_CLAUSE_SPLIT_RX)}),
-                lambda c: length(c) >= 2),
+            list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
+                        lambda c: length(c) >= 2),
             lambda c: hash(c))) as clauses
     from {relation}
     """
@@ -159,7 +157,7 @@ def block_keys_sql(features: str, text_keys: str, bucket: bool = True) -> str:
         )
     union = "\nunion all\n".join(parts)
     if not bucket:
-        return f"select node, key from ({union}) where length(emp_core) >= 2"
+        return f"select node, key, emp_core, day from ({union}) where length(emp_core) >= 2"
     return f"""
     with keyed as ({union}),
     usable as (select * from keyed where length(emp_core) >= 2)
@@ -203,15 +201,6 @@ class Nodes:
         return len(self.sig)
 
 
-def _str_codes(values: np.ndarray) -> np.ndarray:
-    """Strings → int codes (-1 for missing), so equality over pairs is an integer compare."""
-    uniq, codes = np.unique(values, return_inverse=True)
-    codes = codes.astype(np.int64)
-    if len(uniq) and uniq[0] == "":
-        codes -= 1
-    return codes
-
-
 def _both(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xa, xb = x[a], x[b]
     return xa, xb, (xa >= 0) & (xb >= 0) if xa.dtype.kind in "iu" else ~np.isnan(xa) & ~np.isnan(xb)
@@ -220,19 +209,6 @@ def _both(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.n
 def _rel_diff(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.abs(xa - xb) / np.maximum(np.maximum(np.abs(xa), np.abs(xb)), 1e-9)
-
-
-def _common_prefix(a_str: np.ndarray, b_str: np.ndarray) -> np.ndarray:
-    return np.fromiter((len(_os_commonprefix(x, y)) for x, y in zip(a_str, b_str, strict=True)),
-                       dtype=np.int64, count=len(a_str))
-
-
-def _os_commonprefix(x: str, y: str) -> str:
-    n = min(len(x), len(y))
-    i = 0
-    while i < n and x[i] == y[i]:
-        i += 1
-    return x[:i]
 
 
 def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
@@ -261,13 +237,6 @@ def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.nd
     day_a, day_b, days = _both(c["day"], a, b)  # -1: unknown
     out["days"] = np.where(days, np.abs(day_a - day_b), 0)
     out["emp_eq"] = c["emp_core_code"][a] == c["emp_core_code"][b]
-    emp = c["emp_core"]
-    out["emp_prefix"] = _common_prefix(emp[a], emp[b])
-    title = c["title_norm"]
-    ta, tb = title[a], title[b]
-    out["title_sim"] = cpdist(ta, tb, scorer=Indel.normalized_similarity, workers=-1) if len(a) else np.zeros(0)
-    out["title_sim"][(c["title_norm_code"][a] < 0) | (c["title_norm_code"][b] < 0)] = 0.0
-    out["text_sim"] = (nodes.sig[a] == nodes.sig[b]).mean(axis=1) if len(a) else np.zeros(0)
     conflict = out["geo_known"] & ~out["geo_near"]
     for name in CONFLICT_CODES:
         conflict |= out[f"{name}_known"] & ~out[f"{name}_eq"]
@@ -277,23 +246,33 @@ def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.nd
         | out["night_off"]
         | (out["days"] > MAX_DAYS_APART)
     )
+    # the costlier similarities only where no conflict already decided the pair
+    live = np.flatnonzero(~out["conflict"])
+    la, lb = a[live], b[live]
+    tca, tcb = c["title_norm_code"][la], c["title_norm_code"][lb]
+    title_sim = np.where((tca >= 0) & (tca == tcb), 1.0, 0.0)
+    fuzzy = np.flatnonzero((tca >= 0) & (tcb >= 0) & (tca != tcb))
+    if len(fuzzy):
+        title = c["title_norm"]
+        title_sim[fuzzy] = cpdist(title[la[fuzzy]], title[lb[fuzzy]], scorer=Indel.normalized_similarity, workers=-1)
+    out["title_sim"] = np.zeros(len(a))
+    out["title_sim"][live] = title_sim
+    out["text_sim"] = np.zeros(len(a))
+    for start in range(0, len(live), 1_000_000):  # bounded memory: pairs × NUM_PERM compares per chunk
+        part = live[start:start + 1_000_000]
+        out["text_sim"][part] = (nodes.sig[a[part]] == nodes.sig[b[part]]).mean(axis=1)
     return out
 
 
 def load_nodes(con: duckdb.DuckDBPyConnection, features: str) -> Nodes:
-    """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses."""
-    table = con.sql(f"select * from {features} order by node").to_arrow_table()
-    cols: dict[str, np.ndarray] = {}
-    for name in CODED:
-        values = np.array(table.column(name).fill_null("").to_pylist(), dtype=object)
-        cols[name] = values
-        cols[name + "_code"] = _str_codes(values.astype(str))
-    for name in ("lat", "lon", "sal_min", "sal_max"):
-        cols[name] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
-    for name in ("night", "sal_open"):
-        cols[name] = table.column(name).to_numpy(zero_copy_only=False).astype(bool)
-    day = table.column("day")
-    cols["day"] = day.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses.
+    Fields compared only for equality arrive as 63-bit hashes (-1: not stated), computed by DuckDB."""
+    codes = ", ".join(f"case when coalesce({c}, '') = '' then -1 else (hash({c}) >> 1)::bigint end as {c}_code"
+                      for c in CODED)
+    floats = ", ".join(f"coalesce({c}, 'NaN'::double) as {c}" for c in ("lat", "lon", "sal_min", "sal_max"))
+    table = con.sql(f"select {codes}, {floats}, coalesce(title_norm, '') as title_norm, night, sal_open, "
+                    f"coalesce(day, -1) as day, clauses from {features} order by node").to_arrow_table()
+    cols = {name: table.column(name).to_numpy() for name in table.column_names if name != "clauses"}
     sig = minhash(table.column("clauses").combine_chunks())
     return Nodes(cols, sig)
 
@@ -325,7 +304,7 @@ def match_scores(feats: dict[str, np.ndarray]) -> np.ndarray:
 class _Clusters:
     """Union-find whose roots carry the cluster's known conflict attributes and existing job."""
 
-    def __init__(self, nodes: Nodes, members: np.ndarray, job: list[str | None]) -> None:
+    def __init__(self, nodes: Nodes, members: np.ndarray, job: np.ndarray) -> None:
         c = nodes.cols
         self.parent = {int(m): int(m) for m in members}
         self.attrs: dict[int, dict[str, Any]] = {}
@@ -340,8 +319,8 @@ class _Clusters:
             if not np.isnan(c["lat"][m]):
                 a["geo"] = (float(c["lat"][m]), float(c["lon"][m]))
             a["night"] = bool(c["night"][m])
-            if job[m] is not None:
-                a["job"] = job[m]
+            if job[m] >= 0:
+                a["job"] = int(job[m])
             self.attrs[m] = a
 
     def find(self, x: int) -> int:
@@ -385,8 +364,9 @@ class _Clusters:
 
 
 def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
-            job: list[str | None], threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster root per node, and per node the score of the edge that joined it (nan: founder).
+            job: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster root per node, and per node the score of its best edge inside its cluster (nan: alone).
+    ``job``: per node the code of the existing job it belongs to (-1: none).
 
     Edges at or above ``threshold`` are taken strongest first. Connected components that are already
     consistent (no two known values of a conflict attribute differ, at most one existing job) are
@@ -402,22 +382,37 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
     consistent = np.ones(comp.max() + 1 if n else 0, dtype=bool)
+    order = np.argsort(comp, kind="stable")
+    sorted_comp = comp[order]
+    starts = np.flatnonzero(np.r_[True, sorted_comp[1:] != sorted_comp[:-1]]) if n else np.zeros(0, np.int64)
+
+    def minmax(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Min and max of the known (non-nan) values per component; nan where it knows none."""
+        lo, hi = np.full(len(consistent), np.nan), np.full(len(consistent), np.nan)
+        if len(starts):
+            v = values[order].astype(np.float64)
+            with np.errstate(invalid="ignore"):
+                lo[sorted_comp[starts]] = np.fmin.reduceat(v, starts)
+                hi[sorted_comp[starts]] = np.fmax.reduceat(v, starts)
+        return lo, hi
+
     c = nodes.cols
     exact = [c[name + "_code"] for name in CONFLICT_CODES]
-    exact.append(_str_codes(np.array([j or "" for j in job], dtype=str)))
+    exact.append(job)
     for codes in exact:
-        lo, hi = _group_minmax(comp, np.where(codes >= 0, codes, np.nan))
+        lo, hi = minmax(np.where(codes >= 0, codes, np.nan))
         consistent &= ~(hi > lo)
-    lo, hi = _group_minmax(comp, c["night"].astype(np.float64))
+    lo, hi = minmax(c["night"].astype(np.float64))
     consistent &= ~(hi > lo)
     for name in ("sal_min", "sal_max"):
-        lo, hi = _group_minmax(comp, c[name])
+        lo, hi = minmax(c[name])
         consistent &= ~((hi - lo) > SALARY_TOLERANCE * hi)
     for name in ("lat", "lon"):  # a spread this small can never be a conflict; bigger ones are checked exactly
-        lo, hi = _group_minmax(comp, c[name])
+        lo, hi = minmax(c[name])
         consistent &= ~((hi - lo) * 111.0 > GEO_CONFLICT_KM / 2)
     first = np.full(comp.max() + 1 if n else 0, n, dtype=np.int64)
-    np.minimum.at(first, comp, np.arange(n))
+    if len(starts):
+        first[sorted_comp[starts]] = np.minimum.reduceat(order, starts)  # smallest node of each component
     root = first[comp]
     slow = ~consistent[comp[a]]
     if slow.any():
@@ -428,22 +423,14 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
         root[members] = [uf.find(m) for m in members.tolist()]
     same = root[a] == root[b]
     best = np.full(n, np.nan)
-    np.fmax.at(best, a[same], score[same])
-    np.fmax.at(best, b[same], score[same])
+    ends = np.concatenate([a[same], b[same]])
+    if len(ends):  # per node, its strongest edge inside its cluster
+        both = np.concatenate([score[same], score[same]])
+        by_node = np.lexsort((-both, ends))
+        nodes_sorted = ends[by_node]
+        keep = np.r_[True, nodes_sorted[1:] != nodes_sorted[:-1]]
+        best[nodes_sorted[keep]] = both[by_node][keep]
     return root, best
-
-
-def _group_minmax(groups: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Min and max of the known (non-nan) values per group; nan where a group knows none."""
-    k = groups.max() + 1 if len(groups) else 0
-    lo = np.full(k, np.inf)
-    hi = np.full(k, -np.inf)
-    known = ~np.isnan(values)
-    np.minimum.at(lo, groups[known], values[known])
-    np.maximum.at(hi, groups[known], values[known])
-    lo[np.isinf(lo)] = np.nan
-    hi[np.isinf(hi)] = np.nan
-    return lo, hi
 
 
 # --------------------------------------------------------------------------------------------- quality
@@ -501,12 +488,13 @@ def _core_relation() -> str:
 def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Match ``staging.posting_normalised`` against itself and against ``core.posting`` (read-only).
 
-    Returns, per landed record (batch_id, record_index): job_id, match_rule, match_score,
-    match_key and text_signature, and registers it as ``dedup_assignment`` for
-    ``staging/stg_posting_matched.sql``. Deterministic: the same inputs give the same job ids."""
+    Returns, per landed record (batch_id, record_index): job_id, match_rule, match_score and
+    text_signature, and registers it as ``dedup_assignment`` for ``staging/stg_posting_matched.sql``.
+    Deterministic: the same inputs give the same job ids."""
     con.execute("""
         create or replace temp table dd_run as
-        select n.*, row_number() over (
+        select n.batch_id, n.record_index, n.source, n.source_record_id, n.content_hash, n.batch_started_at,
+               row_number() over (
                    partition by n.source, n.source_record_id
                    order by n.batch_started_at desc, n.batch_id desc, n.record_index desc) as copy_rank,
                p.job_id as known_job_id,
@@ -517,14 +505,18 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     # nodes 0..R-1: this run's records that need matching, earliest first (the founder of a new job)
     con.execute(f"""
         create or replace temp table dd_run_nodes as
-        select (row_number() over (order by {RUN_ORDER}) - 1)::bigint as node, *
+        select (row_number() over (order by {RUN_ORDER}) - 1)::bigint as node,
+               batch_id, record_index, source, source_record_id, content_hash
         from dd_run where copy_rank = 1 and not same_content
     """)
     n_run = con.execute("select count(*) from dd_run_nodes").fetchone()[0]
-    con.execute(f"create or replace temp table dd_run_feat as {node_features_sql('dd_run_nodes')}")
+    con.execute("create or replace temp view dd_run_rows as select r.node, n.* from staging.posting_normalised n "
+                "join dd_run_nodes r using (batch_id, record_index)")
+    con.execute(f"create or replace temp table dd_run_feat as {node_features_sql('dd_run_rows')}")
     run = load_nodes(con, "dd_run_feat")
     con.register("dd_run_text", _text_keys(run.sig))
-    con.execute(f"create or replace temp table dd_run_keys as {block_keys_sql('dd_run_feat', 'dd_run_text')}")
+    con.execute(f"create or replace temp table dd_run_keys as "
+                f"{block_keys_sql('dd_run_feat', 'dd_run_text', bucket=False)}")
 
     # existing postings sharing a block key with this run (keys from cheap columns; heavy ones unread)
     con.execute("create or replace temp view dd_core_all as "
@@ -533,32 +525,37 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(f"create or replace temp view dd_core_text as select node, {text_keys} from dd_core_all")
     con.execute(f"create or replace temp view dd_core_feat_all as {node_features_sql('dd_core_all')}")
     con.execute(f"""
-        create or replace temp table dd_core_pick as
+        create or replace temp table dd_core_keys as
         with keys as ({block_keys_sql('dd_core_feat_all', 'dd_core_text', bucket=False)})
-        select distinct node from keys semi join dd_run_keys using (key)
+        select node as core_node, key, emp_core, day from keys semi join dd_run_keys using (key)
     """)
     con.execute(f"""
         create or replace temp table dd_core_nodes as
         select ({n_run} + row_number() over (order by p.source, p.source_record_id) - 1)::bigint as node,
-               p.* exclude (node)
-        from dd_core_all p semi join dd_core_pick using (node)
+               p.node as core_node, p.* exclude (node)
+        from dd_core_all p semi join dd_core_keys k on k.core_node = p.node
     """)
-    n_core = con.execute("select count(*) from dd_core_nodes").fetchone()[0]
     con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes')}")
-    core = load_nodes(con, "dd_core_feat")
-    nodes = _concat(run, core)
-    con.register("dd_text", _text_keys(nodes.sig))
-    con.execute("create or replace temp table dd_feat as select * from dd_run_feat union all by name "
-                "select * from dd_core_feat")
-    con.execute(f"create or replace temp table dd_keys as {block_keys_sql('dd_feat', 'dd_text')}")
-    pairs = con.sql(candidate_pairs_sql("dd_keys") + f" where a < {n_run}").fetchnumpy() if n_run else {
-        "a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64)}
+    nodes = _concat(run, load_nodes(con, "dd_core_feat"))
+    con.execute(f"""
+        create or replace temp table dd_keys as
+        with keyed as (
+            select node, key, emp_core, day from dd_run_keys
+            union all
+            select c.node, k.key, k.emp_core, k.day
+            from dd_core_keys k join dd_core_nodes c on c.core_node = k.core_node
+        )
+        select node, key,
+            (row_number() over (partition by key order by emp_core, day, node) - 1) // {BLOCK_BUCKET} as bucket
+        from keyed
+    """)
+    pairs = con.sql(candidate_pairs_sql("dd_keys") + f" where a < {n_run}").fetchnumpy()
     a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)
     score = match_scores(pair_features(nodes, a, b))
-    core_jobs = con.sql("select job_id from dd_core_nodes order by node").fetchnumpy()["job_id"]
-    job: list[str | None] = [None] * n_run + [str(j) for j in core_jobs]
+    job = np.concatenate([np.full(n_run, -1, np.int64), con.sql(
+        "select (hash(job_id) >> 1)::bigint as j from dd_core_nodes order by node").fetchnumpy()["j"]])
     root, best = cluster(nodes, a, b, score, job)
-    return _assign(con, n_run, n_core, root, best, job, nodes.sig[:n_run])
+    return _assign(con, root, best, nodes.sig[:n_run])
 
 
 def _text_keys(sig: np.ndarray) -> pa.Table:
@@ -571,68 +568,62 @@ def _text_keys(sig: np.ndarray) -> pa.Table:
 
 
 def _concat(first: Nodes, second: Nodes) -> Nodes:
-    cols = {k: np.concatenate([first.cols[k], second.cols[k]]) for k in first.cols if not k.endswith("_code")}
-    for name in CODED:
-        cols[name + "_code"] = _str_codes(cols[name].astype(str))
+    cols = {k: np.concatenate([first.cols[k], second.cols[k]]) for k in first.cols}
     return Nodes(cols, np.concatenate([first.sig, second.sig]))
 
 
-def _assign(con: duckdb.DuckDBPyConnection, n_run: int, n_core: int, root: np.ndarray, best: np.ndarray,
-            job: list[str | None], run_sig: np.ndarray) -> pa.Table:
-    """Job ids, rules and scores per run node → a table keyed by (batch_id, record_index) for every
-    landed record of the run (exact copies and unchanged records included)."""
-    n = n_run + n_core
-    # a cluster's existing job, if it has one (at most one: clustering never merges two jobs)
-    cluster_job: dict[int, str] = {}
-    for m in range(n_run, n):
-        cluster_job.setdefault(int(root[m]), job[m])  # type: ignore[arg-type]
-    ident = con.sql("select source, source_record_id, content_hash from dd_run_nodes order by node").fetchnumpy()
-    existing = {r[0] for r in con.execute("select job_id from core.job").fetchall()} if n_run else set()
-    job_ids: list[str] = []
-    rules: list[str] = []
-    size = np.bincount(root[:n_run], minlength=n) if n_run else np.zeros(0, np.int64)
-    size = size + (np.bincount(root[n_run:], minlength=n) if n_core else 0)
-    for m in range(n_run):
-        r = int(root[m])
-        jid = cluster_job.get(r)
-        if jid is None:  # a new job: named after its earliest posting (nodes are numbered earliest first)
-            founder = r if r < n_run else m
-            key = f"{ident['source'][founder]}|{ident['source_record_id'][founder]}"
-            jid = hashlib.md5(key.encode("utf-8")).hexdigest()[:16]
-            if jid in existing:  # that record founded a job before and has since moved: keep ids unique
-                key += "|" + str(ident["content_hash"][founder])
-                jid = hashlib.md5(key.encode("utf-8")).hexdigest()[:16]
-            cluster_job[r] = jid
-        job_ids.append(jid)
-        rules.append("near_duplicate" if size[r] > 1 else "no_match")
-    sig_list = pa.array([row for row in run_sig.astype(np.int64).tolist()], pa.list_(pa.int64())).cast(
-        pa.list_(pa.uint32())) if n_run else pa.array([], pa.list_(pa.uint32()))
-    matched = pa.table({
-        "node": pa.array(np.arange(n_run, dtype=np.int64)),
-        "job_id": pa.array(job_ids, pa.string()),
-        "match_rule": pa.array(rules, pa.string()),
-        "match_score": pa.array(np.where(np.isnan(best[:n_run]), None, best[:n_run]) if n_run else [],
-                                pa.float64()),
-        "text_signature": sig_list,
-    })
-    con.register("dd_matched", matched)
+def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, run_sig: np.ndarray) -> pa.Table:
+    """Job ids, rules and scores → a table keyed by (batch_id, record_index) for every landed record
+    of the run (exact copies and unchanged records included). A cluster with an existing posting
+    takes its job (clustering never puts two existing jobs in one cluster); a new cluster is named
+    after its earliest posting (nodes are numbered earliest first, and a root is its smallest node)."""
+    n_run = len(run_sig)
+    signatures = pa.ListArray.from_arrays(pa.array(np.arange(0, (n_run + 1) * NUM_PERM, NUM_PERM, dtype=np.int32)),
+                                          pa.array(run_sig.reshape(-1)))
+    con.register("dd_root", pa.table({
+        "node": pa.array(np.arange(len(root), dtype=np.int64)), "root": pa.array(root.astype(np.int64)),
+        "best": pa.array(best, from_pandas=True)}))
+    con.register("dd_sig", pa.table({"node": pa.array(np.arange(n_run, dtype=np.int64)), "sig": signatures}))
     table = con.sql("""
+        with clusters as (
+            select root, count(*) as size, any_value(c.job_id) as existing_job
+            from dd_root left join dd_core_nodes c using (node)
+            group by root
+        ),
+        new_ids as (
+            select r.node as root, md5(r.source || '|' || r.source_record_id) as h, r.content_hash
+            from dd_run_nodes r semi join clusters on clusters.root = r.node
+        ),
+        matched as (
+            select n.node, n.source, n.source_record_id, d.best, s.sig,
+                coalesce(c.existing_job,
+                         -- a record that founded a job before and has since moved: keep ids unique
+                         case when substr(i.h, 1, 16) in (select job_id from core.job)
+                              then substr(md5(i.h || '|' || i.content_hash), 1, 16)
+                              else substr(i.h, 1, 16) end) as job_id,
+                case when c.size > 1 then 'near_duplicate' else 'no_match' end as match_rule
+            from dd_run_nodes n
+            join dd_root d using (node)
+            join dd_sig s using (node)
+            join clusters c on c.root = d.root
+            left join new_ids i on i.root = d.root
+        )
         select r.batch_id, r.record_index,
             coalesce(m.job_id, first_copy.job_id, r.known_job_id) as job_id,
             case when r.copy_rank > 1 then 'exact_copy_in_run'
                  when r.same_content then 'exact_record'
                  else m.match_rule end as match_rule,
-            case when r.copy_rank > 1 or r.same_content then 1.0 else m.match_score end as match_score,
-            coalesce(m.text_signature, first_copy.text_signature, k.text_signature) as text_signature
+            case when r.copy_rank > 1 or r.same_content then 1.0 else m.best end as match_score,
+            coalesce(m.sig, first_copy.sig, k.text_signature) as text_signature
         from dd_run r
         left join dd_run_nodes n using (batch_id, record_index)
-        left join dd_matched m on m.node = n.node
-        left join (select n2.source, n2.source_record_id, m2.job_id, m2.text_signature
-                   from dd_run_nodes n2 join dd_matched m2 using (node)) first_copy
+        left join matched m on m.node = n.node
+        left join matched first_copy
                on r.copy_rank > 1 and first_copy.source = r.source and first_copy.source_record_id = r.source_record_id
         left join core.posting k on r.same_content and k.source = r.source and k.source_record_id = r.source_record_id
     """).to_arrow_table()
-    con.unregister("dd_matched")
+    for name in ("dd_root", "dd_sig"):
+        con.unregister(name)
     con.register("dedup_assignment", table)
     return table
 
