@@ -8,25 +8,22 @@ Real files come from ``shared_data_dir()``; a missing folder fails the test.
 from __future__ import annotations
 
 import importlib.util
-import json
-import math
 import random
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pytest
 
-from crawlers.jobposting import posting_to_fields
-from jobpool.config import shared_data_dir
 from transforms.normalise import NORMALISED_SCHEMA, normalise_batch, normalise_batches, normalise_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-FETCHED = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)  # 01:30 on the 21st in Jining: local date matters
+FETCHED = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)
 
 
+@cache
 def _bench() -> Any:
     spec = importlib.util.spec_from_file_location("normalise_bench", ROOT / "bench" / "normalise_bench.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -34,72 +31,13 @@ def _bench() -> Any:
     return module
 
 
-def _cell(v: Any) -> Any:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
-
-
 def _landing(source: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
-    schema = _bench().LANDING_SCHEMA
-    out = []
-    for i, r in enumerate(rows):
-        extra = {k: v for k, v in (r.get("extra") or {}).items() if _cell(v) is not None}
-        out.append({
-            "source": source, "batch_id": f"{source}-b", "record_index": i, "source_record_id": f"{source}-{i}",
-            "url": None, "fetched_at": r.get("fetched_at", FETCHED), "content_hash": f"h{i}",
-            **{k: _cell(r.get(k)) for k in ("title", "description", "hiring_organization", "job_location",
-                                           "base_salary", "employment_type", "date_posted", "valid_through")},
-            "identifier": None,
-            "extra": json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None,
-            "ingest_error": None,
-        })
-    return pa.RecordBatch.from_pylist(out, schema=schema)
+    return _bench().landing_batch(source, rows)
 
 
+@cache
 def real_batches() -> dict[str, pa.RecordBatch]:
-    """Every real posting file mapped to landing fields (as the feeds/crawlers would land them)."""
-    root = shared_data_dir()
-    assert root.is_dir(), f"real data folder missing: {root}"
-
-    def csv(path: str, **kw: Any) -> list[dict[str, Any]]:
-        return pd.read_csv(root / path, dtype=str, **kw).astype(object).to_dict("records")
-
-    out = {}
-    out["boss"] = [{"title": r["职位名称"], "job_location": r["职位地址"], "base_salary": r["薪资"],
-                    "hiring_organization": r["公司名称"], "description": r["公司福利"]} for r in csv("boss/boss.csv")]
-    job51 = []
-    for r in csv("51job/51job.csv"):
-        tags = r["标签"] if isinstance(r["标签"], str) else ""
-        job51.append({"title": r["职位"], "hiring_organization": r["公司"], "job_location": r["地址"],
-                      "base_salary": r["薪酬"], "date_posted": tags.rsplit("'", 2)[-2] if "发布" in tags else None,
-                      "description": tags})
-    out["51job"] = job51
-    out["51job_gbk"] = [{"title": r["职位"], "base_salary": r["薪资"], "hiring_organization": r["公司"],
-                         "job_location": r["地区"], "date_posted": r["时间"], "description": r["岗位信息"],
-                         "extra": {"address": r["公司地址"]}} for r in csv("51job_gbk/51job.csv", encoding="gbk")]
-    for r, row in zip(csv("51job_gbk/51job.csv", encoding="gbk"), out["51job_gbk"], strict=True):
-        address = r["公司地址"]
-        row["job_location"] = address if isinstance(address, str) and "电话" not in address else r["地区"]
-    out["lagou"] = [{"title": r["positionName"], "base_salary": r["salary"], "employment_type": r["jobNature"],
-                     "hiring_organization": r["companyFullName"], "job_location": r["district"],
-                     "description": r["positionAdvantage"],
-                     "extra": {"city": r["city"], "latitude": r["latitude"], "longitude": r["longitude"]}}
-                    for r in csv("lagou/lagou.csv", encoding="utf-8-sig")]
-    objs = json.loads((root / "zhaopin" / "zhaopin_api.json").read_text(encoding="utf-8"))
-    out["zhaopin"] = [{"title": o["jobName"], "base_salary": o["salary"], "employment_type": o.get("emplType"),
-                       "hiring_organization": o["company"]["name"], "job_location": o["city"]["display"],
-                       "date_posted": o.get("createDate"), "valid_through": o.get("endDate"),
-                       "extra": {"latitude": (o.get("geo") or {}).get("lat"),
-                                 "longitude": (o.get("geo") or {}).get("lon"), "tags": o.get("welfare")}}
-                      for o in objs]
-    out["glassdoor"] = [{"title": r["Job Title"], "description": r["Job Description"],
-                         "hiring_organization": r["Company Name"], "job_location": r["Location"],
-                         "base_salary": r["Salary Estimate"]} for r in csv("glassdoor/glassdoor_jobs.csv")]
-    indeed = pd.read_csv(root / "indeed" / "indeed_jobs.csv", header=None, dtype=str).astype(object)
-    out["indeed"] = [{"title": r[1], "hiring_organization": r[2], "description": r[3], "date_posted": r[5]}
-                     for r in indeed.to_dict("records")]
-    out["schemaorg"] = [posting_to_fields(json.loads(p.read_text(encoding="utf-8")))
-                        for p in sorted((root / "schemaorg_jobposting").glob("*.jsonld"))]
-    return {name: _landing(name, rows) for name, rows in out.items()}
+    return _bench().real_batches()
 
 
 def _fuzz_rows(n: int, seed: int = 5) -> list[dict[str, Any]]:

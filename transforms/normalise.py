@@ -343,35 +343,55 @@ def _rechunk(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Record
         yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
 
 
+def _pool(workers: int) -> Any:
+    """Worker processes forked from a clean fork server that has imported this module (and loaded the
+    place and rule tables) once: no per-worker start-up import, and no fork of the caller's threads
+    (DuckDB and Airflow run threads, which plain ``fork`` would copy mid-flight)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["transforms.normalise"])
+    return ProcessPoolExecutor(workers, mp_context=context)
+
+
 def normalise_batches(
     batches: Iterable[pa.RecordBatch], chunk_size: int = 50_000, workers: int | None = None
 ) -> Iterator[pa.RecordBatch]:
     """Landing record batches in, normalised record batches out (same order, same count).
 
-    The first chunk is normalised in this process; if more follow and ``workers`` > 1, the rest go to a
-    pool of spawned worker processes (spawn, not fork: callers such as DuckDB and Airflow run threads),
-    at most two chunks per worker in flight so memory stays bounded."""
+    Small inputs (up to two chunks) are normalised in this process. Larger ones go to ``workers``
+    processes, at most ``workers + 1`` chunks in flight so memory stays bounded; if the pool breaks
+    (a worker killed, a start-up failure), the remaining chunks are normalised here instead."""
+    from concurrent.futures.process import BrokenProcessPool
+
     workers = default_workers() if workers is None else workers
     chunks = _rechunk(batches, chunk_size)
-    first = next(chunks, None)
-    if first is None:
-        return
-    yield normalise_batch(first)
-    if workers <= 1:
-        for chunk in chunks:
+    ahead = [c for c in (next(chunks, None), next(chunks, None), next(chunks, None)) if c is not None]
+    if workers <= 1 or len(ahead) < 3:
+        for chunk in [*ahead, *chunks]:
             yield normalise_batch(chunk)
         return
-    second = next(chunks, None)
-    if second is None:
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        inflight = deque([pool.submit(normalise_batch, second)])
-        for chunk in chunks:
-            inflight.append(pool.submit(normalise_batch, chunk))
-            if len(inflight) >= 2 * workers:
-                yield inflight.popleft().result()
+    inflight: deque[tuple[pa.RecordBatch, Any]] = deque()
+    pool = _pool(workers)
+    broken = False
+    try:
+        for chunk in [*ahead, *chunks]:
+            inflight.append((chunk, None if broken else pool.submit(normalise_batch, chunk)))
+            while len(inflight) > workers:
+                done, broken = _result(*inflight.popleft(), broken, BrokenProcessPool)
+                yield done
         while inflight:
-            yield inflight.popleft().result()
+            done, broken = _result(*inflight.popleft(), broken, BrokenProcessPool)
+            yield done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(chunk: pa.RecordBatch, future: Any, broken: bool, error: type[Exception]) -> tuple[pa.RecordBatch, bool]:
+    if future is not None and not broken:
+        try:
+            return future.result(), False
+        except error:
+            pass
+    return normalise_batch(chunk), True
