@@ -275,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["salary", "place"])
     p.add_argument("text")
     p.set_defaults(func=cmd_parse)
+
+    from jobpool.circle_cli import add_commands
+
+    add_commands(sub)  # match, stations, map (the 15-minute circle, docs/circle.md)
     return parser
 
 

@@ -101,7 +101,7 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N,
     geo.register_duckdb(con)
     max_minutes = con.execute("select coalesce(max(minutes), 15) from core.profile").fetchone()[0]
     res = geo.plan(max(geo.radius_km(max_minutes, m) for m in geo.speeds()))[0]
-    matching.prepare_jobs(con, jobs_sql, res, "m_job")
+    matching.prepare_jobs(con, jobs_sql, "m_job")
     con.execute(f"create or replace temp table m_job_state as select job_id, {JOB_HASH_SQL} as row_hash, "
                 "latitude, longitude, trade from m_job")
     params = matching.params_hash(top_n)
@@ -149,8 +149,7 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N,
     recomputed = con.execute("select count(*) from m_affected").fetchone()[0]
     matches = 0
     if recomputed:
-        matching.prepare_profiles(
-            con, "select * from core.profile semi join m_affected using (profile_id)", res, "m_prof")
+        matching.prepare_profiles(con, "select * from core.profile semi join m_affected using (profile_id)", "m_prof")
         matching.run_match(con, "m_top", "m_job", "m_prof", top_n)
         con.execute("delete from core.job_match where profile_id in (select profile_id from m_affected)")
         con.execute(f"insert into core.job_match select profile_id, rank, job_id, score, distance_km, mode, "

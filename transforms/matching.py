@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import Any
 
 import duckdb
@@ -133,8 +134,9 @@ def add_disks(con: duckdb.DuckDBPyConnection, origins_sql: str, out: str) -> Non
     con.execute(f"create or replace temp table {out} as select * from disk_tbl")
 
 
-def prepare_jobs(con: duckdb.DuckDBPyConnection, jobs_sql: str, res: int, out: str = "m_job") -> int:
-    """Jobs with coordinates → ``out`` with trade, keyword mask, monthly pay and H3 cell."""
+def prepare_jobs(con: duckdb.DuckDBPyConnection, jobs_sql: str, out: str = "m_job") -> int:
+    """Jobs with coordinates → ``out`` with trade, keyword mask, monthly pay, a dense index ``jidx`` and
+    H3 cells at every resolution the search may use (``cell6`` … ``cell10``)."""
     geo.register_duckdb(con)
     con.execute(f"""
         create or replace temp table {out}_src as
@@ -146,15 +148,17 @@ def prepare_jobs(con: duckdb.DuckDBPyConnection, jobs_sql: str, res: int, out: s
                coalesce(is_daily_pay, false) as is_daily_pay, coalesce(for_mothers, false) as for_mothers,
                coalesce(for_seniors, false) as for_seniors, coalesce(for_disabled, false) as for_disabled
         from ({jobs_sql}) where latitude is not null and longitude is not null""")
-    add_cells(con, f"{out}_src", "job_id", "latitude", "longitude", res, f"{out}_cell")
-    con.execute(f"create or replace temp table {out} as select s.*, c.cell from {out}_src s "
+    add_cells(con, f"{out}_src", "job_id", "latitude", "longitude", geo.FINE_RES, f"{out}_cell")
+    parents = ", ".join(f"h3_parent(c.cell, {r}) as cell{r}" for r in geo.RESOLUTIONS)
+    con.execute(f"create or replace temp table {out} as select s.*, {parents}, "
+                f"(row_number() over (order by s.job_id))::integer as jidx from {out}_src s "
                 f"join {out}_cell c on c.id = s.job_id where s.trade is not null")
     con.execute(f"drop table {out}_src; drop table {out}_cell")
     return con.execute(f"select count(*) from {out}").fetchone()[0]
 
 
-def prepare_profiles(con: duckdb.DuckDBPyConnection, profiles_sql: str, res: int, out: str = "m_prof") -> int:
-    """Seekers → ``out`` with radius (by mode and minutes), H3 cell and the covering disks."""
+def prepare_profiles(con: duckdb.DuckDBPyConnection, profiles_sql: str, out: str = "m_prof") -> int:
+    """Seekers → ``out`` with radius (by mode and minutes) and their H3 cell at the finest resolution."""
     table = geo.speeds()
     speed_case = "case mode " + " ".join(f"when '{m}' then {v}" for m, v in table.items()) + " end"
     con.execute(f"""
@@ -162,11 +166,10 @@ def prepare_profiles(con: duckdb.DuckDBPyConnection, profiles_sql: str, res: int
         select profile_id, home_lat, home_lon, mode, round({speed_case} * minutes / 60.0, 6) as radius_km,
                trades, kw_mask, salary_expected, profile_group, hours
         from ({profiles_sql}) where home_lat is not null and home_lon is not null and len(trades) > 0""")
-    add_cells(con, f"{out}_src", "profile_id", "home_lat", "home_lon", res, f"{out}_cell")
-    con.execute(f"create or replace temp table {out} as select s.*, c.cell from {out}_src s "
+    add_cells(con, f"{out}_src", "profile_id", "home_lat", "home_lon", geo.FINE_RES, f"{out}_cell")
+    con.execute(f"create or replace temp table {out} as select s.*, c.cell as cell_fine from {out}_src s "
                 f"join {out}_cell c on c.id = s.profile_id")
     con.execute(f"drop table {out}_src; drop table {out}_cell")
-    add_disks(con, f"select cell as origin, radius_km from {out}", f"{out}_disk")
     return con.execute(f"select count(*) from {out}").fetchone()[0]
 
 
@@ -187,51 +190,123 @@ SCHEDULE_SQL = """
     end"""
 
 
-def match_sql(jobs: str = "m_job", profiles: str = "m_prof", top_n: int = TOP_N) -> str:
-    """Candidate pairs by (covering cell, trade) → exact circle → score → top N per seeker."""
-    w = WEIGHTS
+KEY_SHIFT = 24  # sort key = rounded score (1e-4) << 24 | (2^24 - 1 - job index): ties go to the lower index
+SCORE_SCALE = 10_000
+
+
+def _parts_sql() -> str:
+    """Score parts for a pair (aliases p = seeker, j = job, x = distance_km)."""
     return f"""
-    with p as (
-        select profile_id, cell, home_lat, home_lon, radius_km, kw_mask, salary_expected, profile_group, hours,
-               unnest(trades) as trade
-        from {profiles}
-    ),
-    pairs as (
-        select p.profile_id, p.radius_km, j.job_id,
-               haversine_km(p.home_lat, p.home_lon, j.latitude, j.longitude) as distance_km,
                (case when (p.kw_mask & j.kw_mask) <> 0 then 1.0 else 0.6 end)::double as title_score,
                case when j.monthly_pay is null or p.salary_expected is null then 0.5
                     when j.monthly_pay >= p.salary_expected then 1.0
                     else greatest(0.0, (j.monthly_pay / p.salary_expected - 0.5) * 2) end as salary_score,
-               ({SCHEDULE_SQL})::double as schedule_score
-        from p
-        join {profiles}_disk as d on d.origin = p.cell and d.radius_km = p.radius_km
-        join {jobs} as j on j.cell = d.cell and j.trade = p.trade
+               ({SCHEDULE_SQL})::double as schedule_score"""
+
+
+def _score_sql(prefix: str = "") -> str:
+    w = WEIGHTS
+    return (f"{w['distance']} * (1 - {prefix}distance_km / {prefix}radius_km) + {w['title']} * {prefix}title_score"
+            f" + {w['salary']} * {prefix}salary_score + {w['schedule']} * {prefix}schedule_score")
+
+
+def match_sql(jobs: str, profiles: str, top_n: int, res: int) -> str:
+    """Candidate pairs by (covering cell, trade) → exact circle → score → top N per seeker. Looks only
+    within each seeker's ``search_km`` (≤ its radius; the distance score is always relative to the radius).
+    The hot part keeps one BIGINT per pair (score and job index packed), so ``max(key, N)`` is cheap; the
+    score's parts are recomputed for the N survivors only."""
+    return f"""
+    with p as (
+        select profile_id, cell, home_lat, home_lon, radius_km, search_km, kw_mask, salary_expected,
+               profile_group, hours, unnest(trades) as trade
+        from {profiles}
     ),
-    scored as (
-        select *, 1 - distance_km / radius_km as distance_score,
-               {w['distance']} * (1 - distance_km / radius_km) + {w['title']} * title_score
-               + {w['salary']} * salary_score + {w['schedule']} * schedule_score as score
-        from pairs
-        where distance_km <= radius_km
+    pairs as (
+        select p.profile_id, p.radius_km, j.jidx,
+               haversine_km(p.home_lat, p.home_lon, j.latitude, j.longitude) as distance_km, {_parts_sql()}
+        from p
+        join {profiles}_disk as d on d.origin = p.cell and d.radius_km = p.search_km
+        join {jobs} as j on j.cell{res} = d.cell and j.trade = p.trade
+        where distance_km <= p.search_km
     ),
     top as (
         select profile_id,
-               max_by(struct_pack(job_id, score, distance_km, distance_score, title_score, salary_score,
-                                  schedule_score),
-                      struct_pack(score, job_id), {int(top_n)}) as best
-        from scored
+               max((round(({_score_sql()}) * {SCORE_SCALE})::bigint << {KEY_SHIFT})
+                   | ({(1 << KEY_SHIFT) - 1} - jidx), {int(top_n)}) as keys
+        from pairs
         group by profile_id
+    ),
+    ranked as (
+        select profile_id, generate_subscripts(keys, 1) as rank, unnest(keys) as key from top
+    ),
+    survivors as (
+        select r.profile_id, r.rank, r.key >> {KEY_SHIFT} as score_key, j.job_id, p.radius_km,
+               haversine_km(p.home_lat, p.home_lon, j.latitude, j.longitude) as distance_km, {_parts_sql()}
+        from ranked as r
+        join {profiles} as p using (profile_id)
+        join {jobs} as j on j.jidx = {(1 << KEY_SHIFT) - 1} - (r.key & {(1 << KEY_SHIFT) - 1})
     )
-    select profile_id, generate_subscripts(best, 1) as rank, unnest(best, recursive := true)
-    from top"""
+    select profile_id, rank::integer as rank, job_id, {_score_sql()} as score, score_key, distance_km,
+           1 - distance_km / radius_km as distance_score, title_score, salary_score, schedule_score
+    from survivors"""
+
+
+#: search rings, as fractions of the radius: a seeker whose N-th best score inside a ring already beats
+#: anything a job outside it could score is finished; only the others look further (same result as
+#: searching the whole circle at once, far fewer pairs where jobs are dense)
+RINGS = (0.25, 0.5, 1.0)
+
+
+def ring_threshold(fraction: float) -> float:
+    """The best score any job farther than ``fraction`` of the radius can reach."""
+    return WEIGHTS["distance"] * (1 - fraction) + WEIGHTS["title"] + WEIGHTS["salary"] + WEIGHTS["schedule"]
 
 
 def run_match(con: duckdb.DuckDBPyConnection, out: str = "m_top", jobs: str = "m_job", profiles: str = "m_prof",
-              top_n: int = TOP_N) -> int:
-    """Top N per seeker into temp table ``out`` (profile_id, rank, job_id, score and its parts)."""
+              top_n: int = TOP_N, rings: tuple[float, ...] = RINGS, stats: dict[str, Any] | None = None) -> int:
+    """Top N per seeker into temp table ``out`` (profile_id, rank, job_id, score and its parts), ring by ring;
+    ``stats`` (optional) receives the seekers searched per ring."""
     geo.register_duckdb(con)
-    con.execute(f"create or replace temp table {out} as {match_sql(jobs, profiles, top_n)}")
+    con.execute(f"create or replace temp table {out}_pending as select profile_id from {profiles}")
+    first = True
+    for fraction in rings:
+        con.execute(f"create or replace temp table {out}_stage (profile_id varchar, rank integer, job_id varchar, "
+                    "score double, score_key bigint, distance_km double, distance_score double, title_score double, "
+                    "salary_score double, schedule_score double)")
+        radii = [r[0] for r in con.execute(f"select distinct radius_km from {profiles} "
+                                           f"semi join {out}_pending using (profile_id) order by 1").fetchall()]
+        for radius in radii:
+            search = radius * fraction
+            res = geo.plan(search)[0]  # a finer grid for a smaller ring: fewer wasted candidates
+            con.execute(f"""create or replace temp table {out}_ring as
+                select * replace (h3_parent(cell_fine, {res}) as cell), {search} as search_km from (
+                    select *, 0::ubigint as cell from {profiles} semi join {out}_pending using (profile_id)
+                    where radius_km = {radius})""")
+            add_disks(con, f"select cell as origin, search_km as radius_km from {out}_ring", f"{out}_ring_disk")
+            t0, c0 = time.perf_counter(), time.process_time()
+            con.execute(f"insert into {out}_stage {match_sql(jobs, out + '_ring', top_n, res)}")
+            if stats is not None:
+                stats[f"ring_{fraction:g}_radius_{radius:g}km_res{res}"] = {
+                    "wall_s": round(time.perf_counter() - t0, 2), "cpu_s": round(time.process_time() - c0, 2)}
+                key = f"searched_within_{fraction:g}_radius"
+                stats[key] = stats.get(key, 0) + con.execute(f"select count(*) from {out}_ring").fetchone()[0]
+        if fraction < 1.0:
+            # finished: N matches, and the N-th beats the best score possible outside this ring
+            con.execute(f"""create or replace temp table {out}_done as
+                select profile_id from {out}_stage group by profile_id
+                having count(*) = {int(top_n)}
+                   and min(score_key) > {round(ring_threshold(fraction) * SCORE_SCALE)}""")
+            keep = f"select * from {out}_stage semi join {out}_done using (profile_id)"
+        else:
+            keep = f"select * from {out}_stage"
+        con.execute(f"{'create or replace temp table ' + out + ' as' if first else 'insert into ' + out} {keep}")
+        first = False
+        if fraction < 1.0:
+            con.execute(f"delete from {out}_pending where profile_id in (select profile_id from {out}_done)")
+            if not con.execute(f"select count(*) from {out}_pending").fetchone()[0]:
+                break
+    for suffix in ("_pending", "_ring", "_ring_disk", "_stage", "_done"):
+        con.execute(f"drop table if exists {out}{suffix}")
     return con.execute(f"select count(*) from {out}").fetchone()[0]
 
 
