@@ -161,17 +161,21 @@ def test_volume_drop_and_null_rate_jump_are_held(home: Paths) -> None:
     assert "salary_text null rate 100%" in str(err.value) and no_salary in str(err.value)
 
 
-def test_published_suite_blocks_a_bad_publish(home: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_published_suite_blocks_a_bad_publish(home: Paths) -> None:
+    from jobpool.process import publish
+
     _land(home, "board", 5)
     run_all(home)
     con = duckdb.connect(str(home.warehouse), read_only=True)
     before = con.execute("select count(*) from published.open_jobs").fetchone()[0]
     con.close()
-    # a masking regression: a phone number reaches core, the published suite must stop it
-    monkeypatch.setattr("transforms.normalise.mask_pii", lambda text: text)
-    _land(home, "board", 5, description="急招理货员，电话13812345678")
+    # a masking regression: a phone number reaches core; the published suite must stop it
+    con = duckdb.connect(str(home.warehouse))
+    con.execute("update core.job set description = description || '，电话13812345678' "
+                "where job_id = (select min(job_id) from core.job)")
+    con.close()
     with pytest.raises(RuntimeError, match="no_personal_data"):
-        run_all(home)
+        publish(home, "leak-test")
     con = duckdb.connect(str(home.warehouse), read_only=True)
     after = con.execute("select count(*) from published.open_jobs").fetchone()[0]
     leaked = con.execute("select count(*) from published.open_jobs where description like '%13812345678%'").fetchone()
