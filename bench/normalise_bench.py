@@ -169,23 +169,29 @@ def _reference(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 class CpuTime:
     """CPU seconds of this process and every descendant (pool workers are grandchildren via the fork
-    server, so ``RUSAGE_CHILDREN`` would miss them): sampled in a thread, last value per process kept."""
+    server, so ``RUSAGE_CHILDREN`` would miss them): sampled in a thread, last value per process kept.
+    Also the peak PSS of the process tree: RSS summed over processes counts shared pages (libraries,
+    the fork server's preloaded module) once per process, PSS splits them."""
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.2) -> None:
         import threading
 
         import psutil
 
         self._me, self._seen, self._stop = psutil.Process(), {}, threading.Event()
+        self.peak_pss = 0
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
 
     def _sample(self) -> None:
+        pss = 0
         for proc in [self._me, *self._me.children(recursive=True)]:
             try:
                 t = proc.cpu_times()
                 self._seen[proc.pid] = t.user + t.system
+                pss += proc.memory_full_info().pss
             except Exception:  # noqa: BLE001 - a worker may exit between listing and reading
                 pass
+        self.peak_pss = max(self.peak_pss, pss)
 
     def _run(self, interval: float) -> None:
         while not self._stop.wait(interval):
@@ -228,7 +234,7 @@ def run(n: int, workers: int | None, chunk: int, reference: bool = False) -> dic
             seconds = time.perf_counter() - started
     assert out == n, (out, n)
     return {"records": n, "seconds": seconds, "records_per_s": n / seconds, "peak_rss_mb": sampler.peak / 2**20,
-            "cpu_seconds": cpu.seconds, "load_before": load}
+            "cpu_seconds": cpu.seconds, "load_before": load, "peak_pss_mb": cpu.peak_pss / 2**20}
 
 
 def report() -> None:
@@ -270,7 +276,7 @@ def main() -> None:
     for n in args.n or [100_000, 1_000_000]:
         r = run(n, args.workers, args.chunk, args.reference)
         print(f"normalise {r['records']:>9,} records: {r['seconds']:7.2f} s  {r['records_per_s']:>9,.0f} records/s  "
-              f"peak RSS {r['peak_rss_mb']:,.0f} MB  CPU {r['cpu_seconds']:.1f} s "
+              f"peak RSS {r['peak_rss_mb']:,.0f} MB (PSS {r['peak_pss_mb']:,.0f} MB)  CPU {r['cpu_seconds']:.1f} s "
               f"(load avg before {r['load_before']:.1f})", flush=True)
 
 
