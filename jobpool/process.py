@@ -25,7 +25,7 @@ import pyarrow.dataset as ds
 
 from jobpool.config import Paths, as_of, paths
 from jobpool.landing import RECORD_SCHEMA, iter_batch_files, read_manifest
-from warehouse.db import connect_writer, run_sql
+from warehouse.db import connect_writer, run_sql, write_lock
 
 #: per-source expiry windows; JOBPOOL_EXPIRY names another file
 EXPIRY_CONFIG = Path(
@@ -322,11 +322,14 @@ def run_all(root: Paths | None = None, run_id: str | None = None,
     root = root or paths()
     run_id = run_id or new_run_id()
     results = []
-    for name in STEPS:
-        result = STEP_FUNCTIONS[name](root, run_id)
-        results.append(result)
-        if progress:
-            progress(result)
+    # Steps share the staging schema and each takes the write lock only for itself; a second whole run
+    # (two `jobpool process` at once) waits here instead of interleaving its steps with ours.
+    with write_lock(root.warehouse.with_suffix(".run"), timeout=3600):
+        for name in STEPS:
+            result = STEP_FUNCTIONS[name](root, run_id)
+            results.append(result)
+            if progress:
+                progress(result)
     return results
 
 
