@@ -63,13 +63,13 @@ class PeakRSS:
             thread.join()
 
 
-def _records(batch: Any) -> Iterator[dict[str, Any]]:
+def _records(batch: Any, id_prefix: str = "") -> Iterator[dict[str, Any]]:
     for row in batch.to_pylist():
         extra = {"tags": row["tags"]} if row.get("tags") else {}
         if row.get("latitude") is not None:
             extra.update(latitude=row["latitude"], longitude=row["longitude"])
         yield {
-            "source_record_id": row["source_record_id"],
+            "source_record_id": id_prefix + row["source_record_id"],
             **{k: row.get(k) for k in LANDING_KEYS},
             "extra": extra or None,
             "raw_format": "json",
@@ -77,7 +77,7 @@ def _records(batch: Any) -> Iterator[dict[str, Any]]:
         }
 
 
-def land_generated(root: Paths, n_postings: int, seed: int = 1) -> int:
+def land_generated(root: Paths, n_postings: int, seed: int = 1, id_prefix: str = "") -> int:
     """Land N generated postings, one batch per source (the landing contract's writer)."""
     from jobpool.demo.generate import generate_records
     from jobpool.landing import BatchWriter
@@ -87,7 +87,7 @@ def land_generated(root: Paths, n_postings: int, seed: int = 1) -> int:
     try:
         for batch in generate_records(seed, n_postings):
             sources = batch.column("source").to_pylist()
-            for source, record in zip(sources, _records(batch), strict=True):
+            for source, record in zip(sources, _records(batch, id_prefix), strict=True):
                 writer = writers.get(source)
                 if writer is None:
                     writer = writers[source] = BatchWriter(source, kind="feed", root=root)
@@ -102,42 +102,69 @@ def land_generated(root: Paths, n_postings: int, seed: int = 1) -> int:
     return count
 
 
-def run_bench(n_postings: int = 100_000, out: Path | None = None, seed: int = 1) -> dict[str, Any]:
+def _run_steps(root: Paths, sampler: PeakRSS, label: str) -> list[dict[str, Any]]:
     from jobpool.process import STEP_FUNCTIONS, STEPS, new_run_id
 
+    run_id = new_run_id()
+    stages = []
+    for name in STEPS:
+        with sampler.measure():
+            result = STEP_FUNCTIONS[name](root, run_id)
+        rate = result.records / result.seconds if result.seconds else 0.0
+        detail = {k: v for k, v in result.detail.items() if k not in ("snapshot", "data_docs")}
+        stages.append({"phase": label, "stage": name, "seconds": round(result.seconds, 2),
+                       "records": result.records, "records_per_s": round(rate),
+                       "peak_rss_mb": round(sampler.peak / 2**20), "detail": detail})
+        print(f"  {label:<12}{name:<12}{result.seconds:8.2f}s {rate:>10,.0f} rec/s "
+              f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
+    return stages
+
+
+def _land_timed(root: Paths, sampler: PeakRSS, n: int, seed: int, label: str, prefix: str = "") -> dict[str, Any]:
+    started = time.monotonic()
+    with sampler.measure():
+        landed = land_generated(root, n, seed, prefix)
+    seconds = time.monotonic() - started
+    print(f"  {label:<12}{'land':<12}{seconds:8.2f}s {landed / seconds:>10,.0f} rec/s "
+          f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
+    return {"phase": label, "stage": "generate+land", "seconds": round(seconds, 2), "records": landed,
+            "records_per_s": round(landed / seconds), "peak_rss_mb": round(sampler.peak / 2**20)}
+
+
+def run_bench(n_postings: int = 100_000, out: Path | None = None, seed: int = 1,
+              incremental: int = 0) -> dict[str, Any]:
+    """Full run on ``n_postings``, then (``incremental`` > 0) a second run that adds that many new
+    postings to the pool the first run built — the incremental load-and-publish case."""
     sampler = PeakRSS()
-    stages: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="jobpool-bench-") as tmp:
         root = Paths(Path(tmp))
         os.environ["JOBPOOL_HOME"] = str(root.home)
-        started = time.monotonic()
-        with sampler.measure():
-            landed = land_generated(root, n_postings, seed)
-        seconds = time.monotonic() - started
-        stages.append({"stage": "generate+land", "seconds": round(seconds, 2), "records": landed,
-                       "records_per_s": round(landed / seconds), "peak_rss_mb": round(sampler.peak / 2**20)})
-        print(f"  {'generate+land':<14}{seconds:8.2f}s {landed / seconds:>10,.0f} rec/s "
-              f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
-        run_id = new_run_id()
-        for name in STEPS:
-            with sampler.measure():
-                result = STEP_FUNCTIONS[name](root, run_id)
-            rate = result.records / result.seconds if result.seconds else 0.0
-            stages.append({"stage": name, "seconds": round(result.seconds, 2), "records": result.records,
-                           "records_per_s": round(rate), "peak_rss_mb": round(sampler.peak / 2**20),
-                           "detail": result.detail})
-            print(f"  {name:<14}{result.seconds:8.2f}s {rate:>10,.0f} rec/s "
-                  f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
+        stages = [_land_timed(root, sampler, n_postings, seed, "full")]
+        stages += _run_steps(root, sampler, "full")
+        if incremental:
+            stages.append(_land_timed(root, sampler, incremental, seed + 1, "incremental", "inc-"))
+            stages += _run_steps(root, sampler, "incremental")
         warehouse_mb = root.warehouse.stat().st_size / 2**20
-    total = sum(s["seconds"] for s in stages if s["stage"] != "generate+land")
+
+    def total(phase: str, names: tuple[str, ...] | None = None) -> float:
+        return round(sum(s["seconds"] for s in stages if s["phase"] == phase and s["stage"] != "generate+land"
+                         and (names is None or s["stage"] in names)), 2)
+
+    full = total("full")
     report = {
         "n_postings": n_postings,
+        "incremental_postings": incremental,
         "seed": seed,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "memory_gb": round(psutil.virtual_memory().total / 2**30)},
-        "process_seconds": round(total, 2),
-        "process_records_per_s": round(n_postings / total) if total else None,
+                    "memory_gb": round(psutil.virtual_memory().total / 2**30),
+                    "load_average": [round(x, 2) for x in os.getloadavg()]},
+        "process_seconds": full,
+        "process_records_per_s": round(n_postings / full) if full else None,
+        "validation_share": round(total("full", ("validate",)) / full, 3) if full else None,
+        "incremental_seconds": total("incremental") if incremental else None,
+        "incremental_load_publish_seconds": total("incremental", ("load", "publish")) if incremental else None,
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in stages),
         "warehouse_mb": round(warehouse_mb, 1),
         "stages": stages,
     }

@@ -201,9 +201,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from jobpool.bench import run_bench
 
-    report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None)
+    report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None, incremental=args.incremental)
     print(f"process: {report['n_postings']:,} postings in {report['process_seconds']}s "
-          f"({report['process_records_per_s']:,} rec/s end to end)")
+          f"({report['process_records_per_s']:,} rec/s end to end; validation {report['validation_share']:.0%})")
+    if args.incremental:
+        print(f"incremental: {args.incremental:,} more in {report['incremental_seconds']}s "
+              f"(load + publish {report['incremental_load_publish_seconds']}s)")
     return 0
 
 
@@ -268,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmark the stages on generated postings")
     p.add_argument("-n", type=int, default=100_000)
+    p.add_argument("--incremental", type=int, default=0, help="then add this many new postings and process again")
     p.add_argument("--out", help="JSON result path (default bench/results/bench-<n>.json)")
     p.set_defaults(func=cmd_bench)
 
