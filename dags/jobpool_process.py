@@ -4,9 +4,14 @@ warehouse. ``reconcile`` fails the run, naming source, batch and check, when a b
 
 from __future__ import annotations
 
+import os
+
 from airflow.sdk import dag, task
 
 from jobpool.assets import LANDING, PUBLISHED
+
+# Deployments create a 1-slot pool so no other DAG writes the warehouse meanwhile (docs/operations.md).
+WAREHOUSE_POOL = os.environ.get("JOBPOOL_WAREHOUSE_POOL", "default_pool")
 
 
 def _step(name: str, run_id: str) -> dict:
@@ -18,7 +23,7 @@ def _step(name: str, run_id: str) -> dict:
 
 
 @dag(dag_id="process", schedule=[LANDING], catchup=False, max_active_runs=1, max_active_tasks=1,
-     tags=["jobpool", "warehouse"])
+     default_args={"pool": WAREHOUSE_POOL}, tags=["jobpool", "warehouse"])
 def process() -> None:
     @task
     def stage(run_id: str | None = None) -> dict:
