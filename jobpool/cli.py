@@ -154,6 +154,7 @@ def print_summary() -> bool:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from jobpool.landing import read_manifest
+    from jobpool.process import job_batches
     from warehouse.db import connect_reader
 
     root = paths()
@@ -166,7 +167,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     con = connect_reader(root.warehouse)
     try:
         done = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}
-        pending = [r["batch_id"] for r in manifest if r["batch_id"] not in done]
+        pending = [r["batch_id"] for r in job_batches(root) if r["batch_id"] not in done]
         print(f"processed batches: {len(done)}; pending: {len(pending)}")
         jobs = con.execute("select count(*) from core.job").fetchone()[0]
         open_jobs = con.execute(

@@ -52,6 +52,11 @@ class StepResult:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def job_batches(root: Paths | None = None) -> list[dict[str, Any]]:
+    """Landed batches that become jobs (profiles and stations land too, but are reference data)."""
+    return [row for row in read_manifest(root) if row.get("kind") not in NON_JOB_KINDS]
+
+
 def new_run_id() -> str:
     return f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
@@ -67,10 +72,10 @@ def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     """Pick the landed batches not yet processed (via the manifest) for this run."""
     root = root or paths()
     started = time.monotonic()
-    manifest = read_manifest(root)
+    manifest = job_batches(root)
     with connect_writer(root.warehouse) as con:
         done = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}
-        pending = [row for row in manifest if row["batch_id"] not in done and row.get("kind") not in NON_JOB_KINDS]
+        pending = [row for row in manifest if row["batch_id"] not in done]
         files = [str(p) for p in iter_batch_files(pending)]  # fails loudly on a missing file
         con.execute("begin")
         for (table,) in con.execute(
@@ -340,7 +345,7 @@ def source_summary(root: Paths | None = None) -> list[dict[str, Any]]:
     from warehouse.db import connect_reader
 
     root = root or paths()
-    manifest = read_manifest(root)
+    manifest = job_batches(root)
     con = connect_reader(root.warehouse)
     try:
         processed = {r[0] for r in con.execute("select batch_id from audit.batch").fetchall()}

@@ -54,10 +54,10 @@ def _pending_batches(root: Paths) -> int | None:
     """Landed batches not yet processed; None while the warehouse is locked by a writer."""
     import duckdb
 
-    from jobpool.landing import read_manifest
+    from jobpool.process import job_batches
 
     if not root.warehouse.exists():
-        return len(read_manifest(root))
+        return len(job_batches(root))
     try:
         con = duckdb.connect(str(root.warehouse), read_only=True)
     except duckdb.Error:
@@ -68,7 +68,7 @@ def _pending_batches(root: Paths) -> int | None:
         return None
     finally:
         con.close()
-    return sum(1 for r in read_manifest(root) if r["batch_id"] not in done)
+    return sum(1 for r in job_batches(root) if r["batch_id"] not in done)
 
 
 def _run_airflow(root: Paths, env: dict[str, str], timeout: float = 900) -> None:
