@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import hashlib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -195,4 +196,14 @@ def map_record(spec: FeedSpec, get: Any) -> dict[str, Any]:
         rid = cell_text(get(spec.id))
         if rid:
             record["source_record_id"] = rid
+    return record
+
+
+def tabular_record(spec: FeedSpec, row: list[Any], index: dict[str, int], raw: str, raw_format: str) -> dict[str, Any]:
+    """A record from a header-indexed row (CSV, XLSX): mapped fields, the partner's id or else a hash
+    of the row (stable across deliveries of the same row), and the verbatim row as raw payload."""
+    record = map_record(spec, lambda name: row[index[name]])
+    record.setdefault("source_record_id", f"row-{hashlib.sha1(raw.encode()).hexdigest()[:16]}")
+    record["raw_format"] = raw_format
+    record["raw_payload"] = raw
     return record

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobpool.feeds.base import FeedError, FeedSpec, detect_encoding, locate_decode_error, map_record
+from jobpool.feeds.base import FeedError, FeedSpec, detect_encoding, locate_decode_error, tabular_record
 
 FIELD_SIZE_LIMIT = 10 * 1024 * 1024
 csv.field_size_limit(FIELD_SIZE_LIMIT)
@@ -110,11 +110,7 @@ def read_csv(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
                     }
                     row = following
                     continue
-                record = map_record(spec, lambda name, row=row: row[index[name]])
-                record.setdefault("source_record_id", f"row-{hashlib.sha1(raw.encode()).hexdigest()[:16]}")
-                record["raw_format"] = "csv"
-                record["raw_payload"] = raw
-                yield record
+                yield tabular_record(spec, row, index, raw, "csv")
                 row = following
             if not seen_data:
                 raise FeedError(f"{path.name}: header only, no records")

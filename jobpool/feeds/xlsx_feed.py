@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from jobpool.feeds.base import FeedError, FeedSpec, map_record
+from jobpool.feeds.base import FeedError, FeedSpec, tabular_record
 
 
 def cell_str(value: Any) -> str:
@@ -86,11 +86,7 @@ def read_xlsx(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
                                     f"{width} header columns",
                 }
                 continue
-            record = map_record(spec, lambda name, row=row: row[index[name]])
-            record.setdefault("source_record_id", f"row-{hashlib.sha1(raw.encode()).hexdigest()[:16]}")
-            record["raw_format"] = "xlsx"
-            record["raw_payload"] = raw
-            yield record
+            yield tabular_record(spec, row, index, raw, "xlsx")
         if not seen_data:
             raise FeedError(f"{path.name} sheet {sheet.title!r}: header only, no records")
     finally:
