@@ -2,6 +2,7 @@
 postings, plus one incremental batch into the largest pool.
 
     .venv/bin/python bench/dedup_bench.py [--sizes 100000,250000,500000,1000000] [--batch 10000]
+    .venv/bin/python bench/dedup_bench.py --quality [--seeds 1,2,...,10]
 
 Postings come from the demo generator's fast path (``generate_records``, ground truth = vacancy_id)
 and are normalised once through the real stage + normalise steps; the normalised table is cached
@@ -31,6 +32,7 @@ sys.path.insert(0, str(REPO))
 from jobpool.bench import PeakRSS, land_generated  # noqa: E402
 from jobpool.config import Paths  # noqa: E402
 from transforms.dedup import quality  # noqa: E402
+from warehouse.db import connect_writer  # noqa: E402
 
 RUN_BATCH_DDL = ("create or replace table staging.run_batch (run_id varchar, batch_id varchar, source varchar,"
                  " kind varchar, record_count bigint, batch_started_at timestamptz, path varchar)")
@@ -87,7 +89,6 @@ def _truth_quality(con: duckdb.DuckDBPyConnection, source: str, table: str) -> d
 
 def run(sizes: list[int], batch: int, seed: int, cache: Path) -> dict[str, Any]:
     import jobpool.process as process
-    from warehouse.db import connect_writer
 
     total = max(sizes)
     source = str(normalised_cache(total, seed, cache))
@@ -141,6 +142,88 @@ def run(sizes: list[int], batch: int, seed: int, cache: Path) -> dict[str, Any]:
     return results
 
 
+def site_cache(seed: int, cache: Path) -> Path:
+    """A labelled demo site (scale 1.0) crawled over HTTP, ingested, staged and normalised like the
+    demo, with its truth ``vacancy_id`` per posting; built once per seed, then only dedup is rerun."""
+    from crawlers.registry import load_sources
+    from crawlers.run import run_crawl
+    from jobpool.demo.generate import generate_site
+    from jobpool.demo.run import deliver_feeds
+    from jobpool.demo.server import serve
+    from jobpool.feeds.inbox import scan_inbox
+    from jobpool.process import normalise, stage
+
+    path = cache / f"site-seed{seed}.parquet"
+    if path.exists():
+        return path
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dedup-quality-") as tmp:
+        home = Paths(Path(tmp) / "home")
+        site = home.home / "site"
+        generate_site(site, seed=seed, scale=1.0)
+        saved = {k: os.environ.get(k) for k in ("JOBPOOL_HOME", "JOBPOOL_DEMO_JSONLD_URL", "JOBPOOL_DEMO_PLAIN_URL")}
+        os.environ["JOBPOOL_HOME"] = str(home.home)
+        try:
+            with serve(site / "boards" / "jsonld_board") as jsonld, serve(site / "boards" / "plain_board") as plain:
+                os.environ["JOBPOOL_DEMO_JSONLD_URL"] = jsonld.url
+                os.environ["JOBPOOL_DEMO_PLAIN_URL"] = plain.url
+                deliver_feeds(site, home)
+                for source in load_sources().values():
+                    run_crawl(source)
+                scan_inbox(settle_seconds=0)
+            stage(home, "quality")
+            normalise(home, "quality")
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        con = duckdb.connect(str(home.warehouse))
+        con.execute(f"copy (select n.*, t.vacancy_id, 0 as rn from staging.posting_normalised n "
+                    f"join '{site / 'truth.parquet'}' t using (source, source_record_id)) to '{path}' (format parquet)")
+        con.close()
+    return path
+
+
+def run_quality(seeds: list[int], cache: Path) -> dict[str, Any]:
+    """Pairwise and B-cubed quality of the real deduplicate step per labelled demo site, pooled, and the
+    two baselines (exact hash; TF-IDF cosine ≥ 0.75) on the same postings."""
+    import jobpool.process as process
+    from transforms.dedup import exact_hash_groups, tfidf_cosine_groups
+
+    results: dict[str, Any] = {"seeds": {}}
+    pooled_pred: list[str] = []
+    pooled_true: list[str] = []
+    for seed in seeds:
+        source = str(site_cache(seed, cache))
+        with tempfile.TemporaryDirectory(prefix="dedup-quality-") as tmp:
+            root = _warehouse(Path(tmp))
+            with connect_writer(root.warehouse) as con:
+                _stage_rows(con, source, "true")
+            process.deduplicate(root, "quality")
+            con = duckdb.connect(str(root.warehouse), read_only=True)
+            rows = con.execute(f"select m.job_id, t.vacancy_id, m.title, m.employer_name, m.description "
+                               f"from staging.posting_matched m join '{source}' t using (source, source_record_id) "
+                               f"order by m.source, m.source_record_id").fetchall()
+            con.close()
+        jobs, truth = [r[0] for r in rows], [r[1] for r in rows]
+        ours = quality(jobs, truth)
+        exact = quality(exact_hash_groups([r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]), truth)
+        tfidf = quality(tfidf_cosine_groups([r[4] for r in rows], 0.75), truth)
+        pooled_pred += [f"{seed}|{j}" for j in jobs]
+        pooled_true += [f"{seed}|{v}" for v in truth]
+        results["seeds"][seed] = {"ours": ours.as_dict(), "exact_hash": exact.as_dict(), "tfidf_0.75": tfidf.as_dict()}
+        print(f"  seed {seed}: {ours.postings} postings, {ours.true_pairs} true pairs  P {ours.precision:.4f} "
+              f"R {ours.recall:.4f} F1 {ours.f1:.4f} B3-F1 {ours.bcubed_f1:.4f} | exact F1 {exact.f1:.4f} "
+              f"({exact.bcubed_f1:.4f}) | tfidf F1 {tfidf.f1:.4f} ({tfidf.bcubed_f1:.4f})", flush=True)
+    pooled = quality(pooled_pred, pooled_true)
+    results["pooled"] = pooled.as_dict()
+    print(f"  pooled: P {pooled.precision:.4f} R {pooled.recall:.4f} F1 {pooled.f1:.4f} "
+          f"B3-F1 {pooled.bcubed_f1:.4f}", flush=True)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,250000,500000,1000000")
@@ -148,7 +231,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=REPO / "var" / "bench-cache")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "dedup.json")
+    parser.add_argument("--quality", action="store_true", help="quality on labelled demo sites instead of speed")
+    parser.add_argument("--seeds", default="1,2,3,4,5,6,7,8,9,10")
     args = parser.parse_args()
+    if args.quality:
+        out = args.out.with_name("dedup_quality.json") if args.out.name == "dedup.json" else args.out
+        results = run_quality([int(s) for s in args.seeds.split(",")], args.cache)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"written {out}")
+        return
     results = run([int(s) for s in args.sizes.split(",")], args.batch, args.seed, args.cache)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

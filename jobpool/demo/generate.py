@@ -1370,7 +1370,13 @@ def generate_records(
         deco = rng.integers(0, 6, m)
         title = _cat(prefixes.take(deco), title, suffixes.take(deco))
         e_str = pc.cast(pa.array(e), pa.string())
+        # trade name (字号): the employer number's base-50 digits as stems, at least two, so every employer
+        # has its own name (鸿远金泰, 鸿远金泰孔乡 …); names shared by many employers made blocks unrealistic
         stem = _cat(stems.take(e % len(STEMS)), stems.take((e // len(STEMS)) % len(STEMS)))
+        place = len(STEMS) ** 2
+        while (e >= place).any():
+            stem = _cat(stem, pc.if_else(pa.array(e >= place), stems.take((e // place) % len(STEMS)), ""))
+            place *= len(STEMS)
         k = kind_idx[o]
         legal = _cat(_strs(["济宁", "山东", "济宁市"]).take(e % 3), stem, legal_suffix.take(k))
         brand = _cat(stem, brand_suffix.take(k), "（", town_names.take(t), "店）")
