@@ -1312,6 +1312,9 @@ def generate_records(
     town_lon = np.array([t[3] for t in towns])
     town_lat = np.array([t[4] for t in towns])
     stems = _strs(STEMS)
+    chars = sorted(set("".join(STEMS)))
+    places = {n[:2] for d in DISTRICTS.values() for n in (d[0],)} | {"山东", "济宁"}
+    pairs = _strs([x + y for x in chars for y in chars if x + y not in places])
     kinds = list(KINDS)
     legal_suffix = _strs([KINDS[k][0].format(f="食品") or "社区服务中心" for k in kinds])
     brand_suffix = _strs(
@@ -1370,12 +1373,15 @@ def generate_records(
         deco = rng.integers(0, 6, m)
         title = _cat(prefixes.take(deco), title, suffixes.take(deco))
         e_str = pc.cast(pa.array(e), pa.string())
-        # trade name (字号): the employer number's base-50 digits as stems, at least two, so every employer
-        # has its own name (鸿远金泰, 鸿远金泰孔乡 …); names shared by many employers made blocks unrealistic
-        stem = _cat(stems.take(e % len(STEMS)), stems.take((e // len(STEMS)) % len(STEMS)))
-        place = len(STEMS) ** 2
-        while (e >= place).any():
-            stem = _cat(stem, pc.if_else(pa.array(e >= place), stems.take((e // place) % len(STEMS)), ""))
+        # trade name (字号): a leading pair of characters from ~4,700 (as varied as a city's firms: a
+        # few share one), then the rest of the employer number as stems, so every employer has its own
+        # name (鸿金孔乡, 远泰鲁源汇通 …); 2,500 names shared by all employers made blocks unrealistic
+        lead = pairs.take(e % len(pairs))
+        rest = e // len(pairs)
+        stem = _cat(lead, stems.take(rest % len(STEMS)))
+        place = len(STEMS)
+        while (rest >= place).any():
+            stem = _cat(stem, pc.if_else(pa.array(rest >= place), stems.take((rest // place) % len(STEMS)), ""))
             place *= len(STEMS)
         k = kind_idx[o]
         legal = _cat(_strs(["济宁", "山东", "济宁市"]).take(e % 3), stem, legal_suffix.take(k))
