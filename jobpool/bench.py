@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import tempfile
 import threading
 import time
@@ -132,15 +133,38 @@ def _land_timed(root: Paths, sampler: PeakRSS, n: int, seed: int, label: str, pr
 
 
 def run_bench(n_postings: int = 100_000, out: Path | None = None, seed: int = 1,
-              incremental: int = 0) -> dict[str, Any]:
+              incremental: int = 0, base: Path | None = None) -> dict[str, Any]:
     """Full run on ``n_postings``, then (``incremental`` > 0) a second run that adds that many new
-    postings to the pool the first run built — the incremental load-and-publish case."""
+    postings to the pool the first run built — the incremental load-and-publish case.
+
+    With ``base``, the full run's home is kept in that folder and reused by later calls with the same
+    N and seed (the incremental phase then runs on a copy), so the incremental case can be measured
+    again without rebuilding a million-posting pool each time."""
     sampler = PeakRSS()
     with tempfile.TemporaryDirectory(prefix="jobpool-bench-") as tmp:
-        root = Paths(Path(tmp))
-        os.environ["JOBPOOL_HOME"] = str(root.home)
-        stages = [_land_timed(root, sampler, n_postings, seed, "full")]
-        stages += _run_steps(root, sampler, "full")
+        marker = base / "bench-base.json" if base else None
+        reuse = (marker is not None and marker.exists()
+                 and json.loads(marker.read_text()).get("key") == [n_postings, seed])
+        if reuse:
+            assert base is not None and marker is not None
+            stages = json.loads(marker.read_text())["stages"]
+            print(f"  reusing the full run in {base} ({n_postings:,} postings, seed {seed})", flush=True)
+        else:
+            home = base if base else Path(tmp)
+            if base:
+                shutil.rmtree(base, ignore_errors=True)
+                base.mkdir(parents=True)
+            root = Paths(home)
+            os.environ["JOBPOOL_HOME"] = str(root.home)
+            stages = [_land_timed(root, sampler, n_postings, seed, "full")]
+            stages += _run_steps(root, sampler, "full")
+            if marker is not None:
+                marker.write_text(json.dumps({"key": [n_postings, seed], "stages": stages}), encoding="utf-8")
+        if base:  # the incremental phase runs on a copy, so the base stays reusable
+            home = Path(tmp) / "home"
+            shutil.copytree(base, home, symlinks=True)
+            root = Paths(home)
+            os.environ["JOBPOOL_HOME"] = str(root.home)
         if incremental:
             stages.append(_land_timed(root, sampler, incremental, seed + 1, "incremental", "inc-"))
             stages += _run_steps(root, sampler, "incremental")

@@ -202,7 +202,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from jobpool.bench import run_bench
 
-    report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None, incremental=args.incremental)
+    report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None, incremental=args.incremental,
+                       base=Path(args.base) if args.base else None)
     print(f"process: {report['n_postings']:,} postings in {report['process_seconds']}s "
           f"({report['process_records_per_s']:,} rec/s end to end; validation {report['validation_share']:.0%})")
     if args.incremental:
@@ -274,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=100_000)
     p.add_argument("--incremental", type=int, default=0, help="then add this many new postings and process again")
     p.add_argument("--out", help="JSON result path (default bench/results/bench-<n>.json)")
+    p.add_argument("--base", help="keep the full run's home here and reuse it next time (same -n)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("parse", help="show how a normaliser reads a text")
