@@ -14,6 +14,7 @@ their trades — nobody else. A change of weights, speeds or N recomputes everyo
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -95,15 +96,17 @@ JOB_HASH_SQL = ("md5(concat_ws('|', latitude, longitude, trade, kw_mask, monthly
 
 
 def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N, full: bool = False,
-                    jobs_sql: str = "select * from core.job where status = 'open'") -> dict[str, Any]:
-    """Bring core.job_match up to date; returns what was recomputed (also in audit.match_run)."""
+                    refresh_jobs: bool = True) -> dict[str, Any]:
+    """Bring core.job_match up to date with the open jobs (via core.job_geo, refreshed first unless the
+    caller just did); returns what was recomputed (also in audit.match_run)."""
     started = time.monotonic()
+    if refresh_jobs:
+        refresh_job_geo(con)
     geo.register_duckdb(con)
     max_minutes = con.execute("select coalesce(max(minutes), 15) from core.profile").fetchone()[0]
     res = geo.plan(max(geo.radius_km(max_minutes, m) for m in geo.speeds()))[0]
-    matching.prepare_jobs(con, jobs_sql, "m_job")
-    con.execute(f"create or replace temp table m_job_state as select job_id, {JOB_HASH_SQL} as row_hash, "
-                "latitude, longitude, trade from m_job")
+    con.execute("create or replace temp table m_job_state as select job_id, row_hash, latitude, longitude, trade "
+                "from core.job_geo where trade is not null")
     params = matching.params_hash(top_n)
     old = con.execute("select params_hash from core.match_state").fetchone()
     full = full or old is None or old[0] != params
@@ -150,6 +153,8 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N,
     matches = 0
     if recomputed:
         matching.prepare_profiles(con, "select * from core.profile semi join m_affected using (profile_id)", "m_prof")
+        con.execute("create or replace temp table m_job_cell as select job_id as id, cell from core.job_geo")
+        matching.index_jobs(con, "core.job_geo", "m_job_cell", "m_job")
         matching.run_match(con, "m_top", "m_job", "m_prof", top_n)
         con.execute("delete from core.job_match where profile_id in (select profile_id from m_affected)")
         con.execute(f"insert into core.job_match select profile_id, rank, job_id, score, distance_km, mode, "
@@ -158,8 +163,16 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N,
         matches = con.execute("select count(*) from m_top").fetchone()[0]
         con.execute("update core.profile set matched_hash = content_hash "
                     "where profile_id in (select profile_id from m_affected)")
-    con.execute("delete from core.match_job_state")
-    con.execute("insert into core.match_job_state select * from m_job_state")
+    if full:
+        con.execute("delete from core.match_job_state")
+        con.execute("insert into core.match_job_state select * from m_job_state")
+    else:  # only the jobs that changed: the state of a million jobs is not rewritten for a few thousand
+        con.execute("""
+            create or replace temp table m_state_diff as
+            select job_id from m_job_state as n full outer join core.match_job_state as o using (job_id)
+            where n.row_hash is distinct from o.row_hash""")
+        con.execute("delete from core.match_job_state where job_id in (select job_id from m_state_diff)")
+        con.execute("insert into core.match_job_state select * from m_job_state semi join m_state_diff using (job_id)")
     con.execute("delete from core.match_state")
     con.execute("insert into core.match_state values (?, now())", [params])
     stats = {"full_recompute": full, "jobs_changed": jobs_changed, "profiles_changed": profiles_changed,
@@ -171,10 +184,71 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N,
 
 
 # -- the publish step ----------------------------------------------------------------------------
+JOB_INPUTS = ("latitude", "longitude", "title", "salary_monthly_min", "salary_monthly_max", "employment_type",
+              "is_short_term", "is_flexible", "is_temporary", "is_daily_pay", "for_mothers", "for_seniors",
+              "for_disabled")
+
+
+def _load_towns(con: duckdb.DuckDBPyConnection) -> str:
+    """circle_town (the town/street centres); returns a fingerprint of the list."""
+    from jobpool.reference import towns
+
+    rows = [(t["adcode"], t["name"], t["district_adcode"], t["latitude"], t["longitude"]) for t in towns()]
+    con.execute("create or replace temp table circle_town (town_adcode varchar, town varchar, "
+                "district_adcode varchar, latitude double, longitude double)")
+    con.executemany("insert into circle_town values (?, ?, ?, ?, ?)", rows)
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def refresh_job_geo(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Keep core.job_geo equal to what the open jobs give, deriving (H3 cells, nearest town, trade,
+    keyword mask) only for jobs that are new or whose inputs changed; jobs no longer open leave it.
+    The rules' version (trades, resolutions, town list) is part of the input hash, so changing a rule
+    re-derives every job."""
+    geo.register_duckdb(con)
+    version = hashlib.sha256(repr((matching.TRADES, geo.FINE_RES, _res(), _load_towns(con))).encode()).hexdigest()[:16]
+    con.execute(f"""
+        create or replace temp table g_now as
+        select job_id, hash({", ".join(JOB_INPUTS)}, '{version}') as input_hash
+        from core.job where status = 'open' and latitude is not null and longitude is not null""")
+    con.execute("""
+        create or replace temp table g_diff as
+        select job_id, n.input_hash is not null as present
+        from g_now as n full outer join core.job_geo as o using (job_id)
+        where n.input_hash is distinct from o.input_hash""")
+    changed = con.execute("select count(*) from g_diff").fetchone()[0]
+    if not changed:
+        return {"jobs": con.execute("select count(*) from core.job_geo").fetchone()[0], "derived": 0, "removed": 0}
+    con.execute("delete from core.job_geo where job_id in (select job_id from g_diff)")
+    jobs = "select j.* from core.job as j semi join (select job_id from g_diff where present) using (job_id)"
+    con.execute(f"create or replace temp table g_src as {matching.job_features_sql(jobs)}")
+    matching.add_cells(con, "g_src", "job_id", "latitude", "longitude", geo.FINE_RES, "g_cell")
+    matching.add_cells(con, "g_src", "job_id", "latitude", "longitude", _res(), "g_circle_cell")
+    derived = con.execute(f"""
+        insert into core.job_geo by name
+        with town as (  -- each job belongs to its nearest town centre
+            select s.job_id, arg_min(t.town_adcode, haversine_km(s.latitude, s.longitude, t.latitude, t.longitude))
+                   as town_adcode
+            from g_src as s cross join circle_town as t group by s.job_id
+        )
+        select s.*, n.input_hash, c.cell, cc.cell as circle_cell, town.town_adcode,
+               {JOB_HASH_SQL} as row_hash
+        from g_src as s
+        join g_now as n using (job_id)
+        join g_cell as c on c.id = s.job_id
+        join g_circle_cell as cc on cc.id = s.job_id
+        left join town using (job_id)""").fetchone()[0]
+    con.execute("drop table g_src; drop table g_cell; drop table g_circle_cell")
+    return {"jobs": con.execute("select count(*) from core.job_geo").fetchone()[0], "derived": derived,
+            "removed": changed - derived}
+
+
 def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp tables the published SQL reads: station→job and station→seeker pairs per mode, town of each job."""
+    """Temp tables the published SQL reads: station→job and station→seeker pairs per mode, town of each job
+    (jobs from core.job_geo: call :func:`refresh_job_geo` first)."""
     res = _res()
-    prepare_targets(con, "select job_id as id, latitude, longitude from core.job where status = 'open'", res, "c_job")
+    con.execute("create or replace temp table c_job as select job_id as id, latitude, longitude, circle_cell as cell "
+                "from core.job_geo")
     points = " union all ".join(
         f"select station_id || '|{m}' as id, latitude as lat, longitude as lon, "
         f"{geo.radius_km(STATION_MINUTES, m)} as radius_km from core.station" for m in MODES)
@@ -192,23 +266,15 @@ def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         create or replace temp table circle_station_profile as
         select point_id as station_id, target_id as profile_id, distance_km from c_station_profile_pairs""")
-    from jobpool.reference import towns
-
-    rows = [(t["adcode"], t["name"], t["district_adcode"], t["latitude"], t["longitude"]) for t in towns()]
-    con.execute("create or replace temp table circle_town (town_adcode varchar, town varchar, "
-                "district_adcode varchar, latitude double, longitude double)")
-    con.executemany("insert into circle_town values (?, ?, ?, ?, ?)", rows)
+    _load_towns(con)
     geo.register_duckdb(con)
-    # each job and seeker belongs to its nearest town centre (a Voronoi split of the city)
-    for name, sql in (("circle_job_town", "select job_id as id, latitude, longitude from core.job "
-                                          "where status = 'open' and latitude is not null"),
-                      ("circle_profile_town", "select profile_id as id, home_lat as latitude, home_lon as longitude "
-                                              "from core.profile")):
-        con.execute(f"""
-            create or replace temp table {name} as
-            select p.id, arg_min(t.town_adcode, haversine_km(p.latitude, p.longitude, t.latitude, t.longitude))
-                   as town_adcode
-            from ({sql}) as p cross join circle_town as t group by p.id""")
+    con.execute("create or replace temp table circle_job_town as select job_id as id, town_adcode from core.job_geo")
+    # each seeker belongs to its nearest town centre (a Voronoi split of the city)
+    con.execute("""
+        create or replace temp table circle_profile_town as
+        select p.profile_id as id,
+               arg_min(t.town_adcode, haversine_km(p.home_lat, p.home_lon, t.latitude, t.longitude)) as town_adcode
+        from core.profile as p cross join circle_town as t group by p.profile_id""")
     con.execute("create or replace temp table circle_params as select ? as bike_radius_km, ? as walk_radius_km, ? "
                 "as minutes", [geo.radius_km(STATION_MINUTES, "bike"), geo.radius_km(STATION_MINUTES, "walk"),
                                STATION_MINUTES])
@@ -221,8 +287,9 @@ def publish_circle(con: duckdb.DuckDBPyConnection, root: Any = None) -> dict[str
 
     loaded = load_reference_batches(con, root)
     demo = refresh_demo_stations(con)
+    job_geo = refresh_job_geo(con)
     prepare_circle_tables(con)
-    stats = refresh_matches(con)
+    stats = refresh_matches(con, refresh_jobs=False)
     for name in ("jobs_near_station", "job_matches", "town_coverage", "station_report"):
         run_sql(con, f"published/{name}.sql")
-    return {"reference": loaded, "demo_stations": demo, "matches": stats}
+    return {"reference": loaded, "demo_stations": demo, "job_geo": job_geo, "matches": stats}

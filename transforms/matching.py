@@ -134,12 +134,10 @@ def add_disks(con: duckdb.DuckDBPyConnection, origins_sql: str, out: str) -> Non
     con.execute(f"create or replace temp table {out} as select * from disk_tbl")
 
 
-def prepare_jobs(con: duckdb.DuckDBPyConnection, jobs_sql: str, out: str = "m_job") -> int:
-    """Jobs with coordinates → ``out`` with trade, keyword mask, monthly pay, a dense index ``jidx`` and
-    H3 cells at every resolution the search may use (``cell6`` … ``cell10``)."""
-    geo.register_duckdb(con)
-    con.execute(f"""
-        create or replace temp table {out}_src as
+def job_features_sql(jobs_sql: str) -> str:
+    """Jobs with coordinates (from ``jobs_sql``, core.job's columns) → the fields a match reads:
+    trade, keyword mask, monthly pay, employment type and flags."""
+    return f"""
         select job_id, latitude, longitude, title,
                {trade_sql('title')} as trade, {mask_sql('title')} as kw_mask,
                coalesce(salary_monthly_max, salary_monthly_min) as monthly_pay,
@@ -147,14 +145,28 @@ def prepare_jobs(con: duckdb.DuckDBPyConnection, jobs_sql: str, out: str = "m_jo
                coalesce(is_flexible, false) as is_flexible, coalesce(is_temporary, false) as is_temporary,
                coalesce(is_daily_pay, false) as is_daily_pay, coalesce(for_mothers, false) as for_mothers,
                coalesce(for_seniors, false) as for_seniors, coalesce(for_disabled, false) as for_disabled
-        from ({jobs_sql}) where latitude is not null and longitude is not null""")
-    add_cells(con, f"{out}_src", "job_id", "latitude", "longitude", geo.FINE_RES, f"{out}_cell")
+        from ({jobs_sql}) where latitude is not null and longitude is not null"""
+
+
+def index_jobs(con: duckdb.DuckDBPyConnection, features: str, cells: str, out: str = "m_job") -> int:
+    """``out``: the jobs of ``features`` that have a trade, with H3 cells at every resolution the search
+    may use (``cell6`` … ``cell10``, parents of ``cells``' fine cell) and a dense index ``jidx``."""
+    geo.register_duckdb(con)
     parents = ", ".join(f"h3_parent(c.cell, {r}) as cell{r}" for r in geo.RESOLUTIONS)
     con.execute(f"create or replace temp table {out} as select s.*, {parents}, "
-                f"(row_number() over (order by s.job_id))::integer as jidx from {out}_src s "
-                f"join {out}_cell c on c.id = s.job_id where s.trade is not null")
-    con.execute(f"drop table {out}_src; drop table {out}_cell")
+                f"(row_number() over (order by s.job_id))::integer as jidx from {features} s "
+                f"join {cells} c on c.id = s.job_id where s.trade is not null")
     return con.execute(f"select count(*) from {out}").fetchone()[0]
+
+
+def prepare_jobs(con: duckdb.DuckDBPyConnection, jobs_sql: str, out: str = "m_job") -> int:
+    """Jobs with coordinates → ``out`` with trade, keyword mask, monthly pay, a dense index ``jidx`` and
+    H3 cells at every resolution the search may use (``cell6`` … ``cell10``)."""
+    con.execute(f"create or replace temp table {out}_src as {job_features_sql(jobs_sql)}")
+    add_cells(con, f"{out}_src", "job_id", "latitude", "longitude", geo.FINE_RES, f"{out}_cell")
+    count = index_jobs(con, f"{out}_src", f"{out}_cell", out)
+    con.execute(f"drop table {out}_src; drop table {out}_cell")
+    return count
 
 
 def prepare_profiles(con: duckdb.DuckDBPyConnection, profiles_sql: str, out: str = "m_prof") -> int:

@@ -210,3 +210,30 @@ create table if not exists core.match_state (
     params_hash         varchar,
     computed_at         timestamptz
 );
+
+-- core.job_geo: what the circle and the job radar read of each open job with coordinates, derived once
+-- per change of the job (transforms/circle.py refresh_job_geo): H3 cells, nearest town centre, trade,
+-- keyword mask, pay. input_hash is of the core.job fields (and rule version) it was derived from;
+-- row_hash of the fields a match scores (a change of it re-ranks the seekers around the job).
+create table if not exists core.job_geo (
+    job_id              varchar primary key,
+    input_hash          ubigint not null,
+    latitude            double not null,
+    longitude           double not null,
+    title               varchar,
+    trade               varchar,
+    kw_mask             hugeint,
+    monthly_pay         double,
+    employment_type     varchar,
+    is_short_term       boolean,
+    is_flexible         boolean,
+    is_temporary        boolean,
+    is_daily_pay        boolean,
+    for_mothers         boolean,
+    for_seniors         boolean,
+    for_disabled        boolean,
+    cell                ubigint,               -- H3 at transforms.geo.FINE_RES
+    circle_cell         ubigint,               -- H3 at the station circle's resolution
+    town_adcode         varchar,               -- nearest town/street centre (a Voronoi split of the city)
+    row_hash            varchar not null
+);
