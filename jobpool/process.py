@@ -236,35 +236,55 @@ def _refresh_status_and_history(con: Any) -> None:
     run_sql(con, "core/job_history.sql", as_of=now)
 
 
-def publish(root: Paths | None = None, run_id: str | None = None) -> StepResult:
-    """Rebuild the published tables from core in one transaction, validated by the published suite
-    before the commit; then export them as a new immutable snapshot for apps (warehouse/snapshot.py)."""
+def publish(root: Paths | None = None, run_id: str | None = None, full: bool = False) -> StepResult:
+    """Bring the published tables up to date with core in one transaction (incrementally: only rows that
+    changed, warehouse/publish.py), validated by the published suite before the commit; then write the
+    new immutable snapshot apps read (warehouse/snapshot.py). ``full`` rebuilds every table whole."""
     from transforms.circle import publish_circle
+    from warehouse.publish import materialise_all
     from warehouse.snapshot import export_snapshot
     from warehouse.validation import validate_published
 
     root = root or paths()
     started = time.monotonic()
+    parts: dict[str, float] = {}
+    mark = [time.monotonic()]
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        parts[name] = round(now - mark[0], 2)
+        mark[0] = now
+
     with connect_writer(root.warehouse) as con:
         con.execute("begin")
         try:
-            run_sql(con, "published/open_jobs.sql")
-            run_sql(con, "published/job_sources.sql")
-            run_sql(con, "published/employers.sql")
-            run_sql(con, "published/jobs_by_area.sql")
-            run_sql(con, "published/source_health.sql", as_of=as_of().isoformat())
+            done = materialise_all(con, full=full, as_of=as_of().isoformat())
+            lap("tables")
             publish_circle(con, root)  # stations/profiles batches, 15-minute circle, job radar (docs/circle.md)
-            checked = validate_published(con, run_id or "adhoc")
+            lap("circle")
+            incremental = done["open_jobs"].incremental and done["job_sources"].incremental
+            changed_jobs = (f"select job_id from {done['open_jobs'].model.changes} union "
+                            f"select s.job_id from published.job_sources as s "
+                            f"semi join {done['job_sources'].model.changes} using (source, source_record_id)"
+                            ) if incremental else None
+            checked = validate_published(con, run_id or "adhoc", changed_jobs)
+            lap("validate")
             if not checked["success"]:
                 raise RuntimeError(f"published tables failed validation, nothing published: "
                                    f"{checked['failed_expectations']}")
             con.execute("commit")
+            lap("commit")
         except Exception:
             con.execute("rollback")
             raise
-        open_jobs = con.execute("select count(*) from published.open_jobs").fetchone()[0]
-        snapshot = export_snapshot(con, run_id or "adhoc", root)
-    return StepResult("publish", time.monotonic() - started, open_jobs, {"snapshot": str(snapshot)})
+        open_jobs = done["open_jobs"].rows
+        changes = {name: (m.model.changes, m.model.key) for name, m in done.items() if m.incremental}
+        snapshot = export_snapshot(con, run_id or "adhoc", root, changes)
+        lap("snapshot")
+    return StepResult("publish", time.monotonic() - started, open_jobs,
+                      {"snapshot": str(snapshot), "parts": parts,
+                       "tables": {name: m.summary() for name, m in done.items()},
+                       "validated_rows": checked["records"]})
 
 
 def reconcile(root: Paths | None = None, run_id: str | None = None) -> StepResult:

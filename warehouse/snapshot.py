@@ -21,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from jobpool.config import Paths, paths
 TABLES = ("open_jobs", "job_sources", "employers", "jobs_by_area", "source_health",
           "jobs_near_station", "job_matches", "town_coverage", "station_report")
 KEEP_VERSIONS = 5
+COMPACT_SHARE = 0.5
 GRACE_SECONDS = 600
 
 
@@ -52,31 +54,81 @@ def connect_published(root: Paths | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def export_snapshot(con: duckdb.DuckDBPyConnection, run_id: str, root: Paths | None = None) -> Path:
-    """Copy the warehouse's published tables into a new snapshot and make it current."""
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f"describe select * from {table}").fetchall()]
+
+
+def _previous(root: Paths) -> tuple[Path, dict[str, Any]] | None:
+    try:
+        prev = current_dir(root)
+        info = json.loads((prev / "snapshot.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return (prev, info) if (prev / "published.duckdb").exists() else None
+
+
+def export_snapshot(con: duckdb.DuckDBPyConnection, run_id: str, root: Paths | None = None,
+                    changes: Mapping[str, tuple[str, tuple[str, ...]]] | None = None) -> Path:
+    """Write the warehouse's published tables as a new snapshot and make it current.
+
+    ``changes`` names, per table the publish updated incrementally, the temp table of its changed keys
+    and the key columns (``warehouse.publish``). Then the new snapshot starts as a copy of the current
+    one and only those keys are deleted and re-inserted in it, so the cost follows the change, not the
+    pool; tables not named are re-exported whole (the small aggregates). When the changes applied to a
+    copy since the last whole export exceed COMPACT_SHARE of a table's rows, the snapshot is written
+    whole again (a fresh file, without the space deleted rows left behind)."""
     root = root or paths()
     root.published.mkdir(parents=True, exist_ok=True)
     version = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
     staging = root.published / f".{version}.tmp"
     staging.mkdir()
+    previous = _previous(root) if changes else None
+    drift: dict[str, int] = {}
+    changed = {table: int(con.execute(f"select count(*) from {keys_table}").fetchone()[0])
+               for table, (keys_table, _) in (changes or {}).items()}
+    unchanged: set[str] = set()  # tables whose Parquet file the previous snapshot can share
+    if previous is not None:
+        drift = dict(previous[1].get("changed_since_whole", {}))
+        for table, n in changed.items():
+            drift[table] = drift.get(table, 0) + n
+        rows_before = previous[1].get("row_counts", {})
+        if any(n > COMPACT_SHARE * max(rows_before.get(t, 0), 1) for t, n in drift.items()):
+            previous, drift = None, {}
     try:
         counts: dict[str, int] = {}
         db_file = staging / "published.duckdb"
+        if previous is not None:
+            shutil.copyfile(previous[0] / "published.duckdb", db_file)
         con.execute(f"attach '{db_file}' as snapshot_db")
         try:
             for table in TABLES:
-                con.execute(f"create table snapshot_db.{table} as select * from published.{table}")
+                change = (changes or {}).get(table) if previous is not None else None
+                if change and _columns(con, f"snapshot_db.{table}") == _columns(con, f"published.{table}"):
+                    keys_table, key = change
+                    match = " and ".join(f"t.{k} = c.{k}" for k in key)
+                    con.execute(f"delete from snapshot_db.{table} as t using {keys_table} as c where {match}")
+                    con.execute(f"insert into snapshot_db.{table} select t.* from published.{table} as t "
+                                f"semi join {keys_table} using ({', '.join(key)})")
+                    if changed[table] == 0:
+                        unchanged.add(table)
+                else:
+                    con.execute(f"create or replace table snapshot_db.{table} as select * from published.{table}")
+                    drift.pop(table, None)
                 counts[table] = con.execute(f"select count(*) from snapshot_db.{table}").fetchone()[0]
             info = {"version": version, "run_id": run_id, "published_at": datetime.now(UTC).isoformat(),
-                    "row_counts": counts}
-            con.execute("create table snapshot_db.snapshot_info as select ? as version, ? as run_id, "
+                    "row_counts": counts, "changed_since_whole": drift,
+                    "written": "incremental" if previous is not None else "whole"}
+            con.execute("create or replace table snapshot_db.snapshot_info as select ? as version, ? as run_id, "
                         "?::timestamptz as published_at, ? as open_jobs, ? as job_sources",
                         [version, run_id, info["published_at"], counts["open_jobs"], counts["job_sources"]])
         finally:
             con.execute("detach snapshot_db")
         for table in TABLES:
-            con.execute(f"copy published.{table} to '{staging / (table + '.parquet')}' "
-                        "(format parquet, compression zstd)")
+            target = staging / (table + ".parquet")
+            if previous is not None and table in unchanged and (previous[0] / target.name).exists():
+                os.link(previous[0] / target.name, target)  # immutable files: both versions share it
+            else:
+                con.execute(f"copy published.{table} to '{target}' (format parquet, compression zstd)")
         (staging / "snapshot.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
         final = root.published / version
         os.replace(staging, final)
@@ -96,6 +148,9 @@ def prune(root: Paths | None = None) -> list[Path]:
     current = current_dir(root)
     versions = sorted(p for p in root.published.iterdir() if p.is_dir() and not p.name.startswith("."))
     removed = []
+    for stale in root.published.glob(".*.tmp"):  # a publish killed while writing its snapshot
+        if time.time() - stale.stat().st_mtime > GRACE_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
     for old in versions[:-KEEP_VERSIONS]:
         if old != current and time.time() - old.stat().st_mtime > GRACE_SECONDS:
             shutil.rmtree(old, ignore_errors=True)

@@ -1,5 +1,5 @@
 -- published.employers: one row per employer (normalised key): its names, branches and jobs.
-create or replace table published.employers as
+-- (A query: warehouse/publish.py materialises it, incrementally by employer_key.)
 with jobs as (
     select * from core.job where employer_key is not null
 ),
@@ -24,4 +24,3 @@ select
 from jobs
 join named using (employer_key)
 group by jobs.employer_key
-order by jobs.employer_key;

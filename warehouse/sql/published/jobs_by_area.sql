@@ -1,6 +1,6 @@
 -- published.jobs_by_area: one row per district × town × employmentType × job group, counting open
 -- jobs. job_group 'all' counts every job; the others count the jobs carrying that flag.
-create or replace table published.jobs_by_area as
+-- (A query: warehouse/publish.py rebuilds it whole each publish.)
 with jobs as (
     select * from core.job where status = 'open'
 ),
@@ -25,4 +25,3 @@ select coalesce(district_adcode, 'unknown') as district_adcode, coalesce(town, '
        coalesce(employment_type, 'OTHER') as employment_type, job_group, count(*) as open_jobs
 from grouped
 group by all
-order by all;

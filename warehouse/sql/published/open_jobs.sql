@@ -1,5 +1,5 @@
 -- published.open_jobs: one row per open deduplicated job (core.job status 'open'), for apps.
-create or replace table published.open_jobs as
+-- (A query: warehouse/publish.py materialises it, incrementally by job_id.)
 with jobs as (
     select * from core.job
 )
@@ -20,4 +20,3 @@ select
     date_posted, valid_through, n_postings, n_sources, sources, first_seen_at
 from jobs
 where status = 'open'
-order by job_id;

@@ -1,6 +1,6 @@
 -- published.source_health: one row per source: its last batch, freshness, volume, and the shares of
 -- its records merged as duplicates, quarantined and held.
-create or replace table published.source_health as
+-- (A query: warehouse/publish.py rebuilds it whole each publish.)
 with batches as (
     select * from audit.batch
 ),
@@ -36,4 +36,3 @@ select totals.source, batches, last_batch_at, last_batch_status,
            as open_jobs
 from totals
 left join recent using (source)
-order by totals.source;
