@@ -91,10 +91,12 @@ def cmd_process(args: argparse.Namespace) -> int:
     run_id = new_run_id()
     print(f"process {run_id} (warehouse {paths().warehouse})", flush=True)
     try:
-        if args.step:
+        if args.step == "publish":
+            _progress(STEP_FUNCTIONS["publish"](None, run_id, full=args.full_publish))
+        elif args.step:
             _progress(STEP_FUNCTIONS[args.step](None, run_id))
         else:
-            run_all(run_id=run_id, progress=_progress)
+            run_all(run_id=run_id, progress=_progress, full_publish=args.full_publish)
     except (BatchesHeld, ReconciliationError) as exc:
         print(f"process: {exc}", file=sys.stderr)
         return 1
@@ -253,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("process", help="normalise, deduplicate, validate, load and publish new batches")
     p.add_argument("--step", choices=["stage", "normalise", "deduplicate", "validate", "load", "publish",
                                       "reconcile"])
+    p.add_argument("--full-publish", action="store_true",
+                   help="rebuild every published table whole (e.g. after changing core by hand, outside load)")
     p.set_defaults(func=cmd_process)
 
     p = sub.add_parser("release", help="release a held batch after inspection (next process run loads it)")

@@ -3,18 +3,19 @@
 Each file of ``warehouse/sql/published`` named in :data:`MODELS` is a *model*: a plain query plus how
 it is materialised, the way a dbt model has its config. The small aggregates (``jobs_by_area``,
 ``source_health``) are rebuilt whole. The big tables (``open_jobs``, ``job_sources``, ``employers``)
-are incremental by a unique key: every row of the query is hashed and compared with the hash of the
-row already published under that key, and only the keys whose row appeared, changed or disappeared
-are deleted and re-inserted. So a batch of 10,000 postings into a pool of a million rewrites the few
-thousand rows it touched, not the million, and the changed keys drive the rest of publish: the
-published suite checks those rows (plus whole-table invariants) and the snapshot copies the previous
-one and applies the same changes (``warehouse/snapshot.py``).
+are incremental by a unique key: ``load`` records what it changed in an outbox (``core.job_change``:
+jobs rebuilt, opened or closed, with their employer before and after; ``core.posting_change``: source
+records merged), and publish deletes and re-inserts just those keys, running the model's query with
+its ``{{ scope }}`` placeholder narrowed to them. The outbox is emptied in the same transaction, so a
+publish that fails or is killed leaves it for the next one. A batch of 10,000 postings into a pool of
+a million so rewrites the few thousand rows it touched, not the million, and the changed keys drive
+the rest of publish: the published suite checks those rows (plus whole-table invariants) and the
+snapshot copies the previous one and applies the same changes (``warehouse/snapshot.py``).
 
-The comparison is against the published table itself, not a stored watermark, so whatever changed
-core (a load, expiry, a manual fix) is picked up, and a publish that was rolled back leaves nothing
-to reconcile. A model is rebuilt whole when its table does not exist yet, when its query's columns
-differ from the table's (the model was edited), or when more than :data:`REBUILD_SHARE` of its rows
-changed (cheaper then, and it restores the table's order).
+A model is rebuilt whole when its table does not exist yet, when its query's columns differ from the
+table's (the model was edited), when more than :data:`REBUILD_SHARE` of its rows changed (cheaper
+then, and it restores the table's order), or on ``jobpool process --full-publish`` (after changing
+core by hand, outside load).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import sql_text
+from warehouse.db import Raw, sql_text
 
 REBUILD_SHARE = 0.3
 
@@ -35,6 +36,7 @@ class Model:
     key: tuple[str, ...] = ()  # unique key of an incremental model; () = rebuilt whole
     order_by: str = "all"  # row order of a whole rebuild
     params: tuple[str, ...] = ()  # {{ placeholders }} of its query
+    scope: str = ""  # query of the keys load changed since the last publish (incremental models)
 
     @property
     def table(self) -> str:
@@ -45,11 +47,16 @@ class Model:
         """Temp table of the keys an incremental publish rewrote (deleted, then re-inserted if present)."""
         return f"publish_changes_{self.name}"
 
+    def scope_filter(self) -> Raw:
+        return Raw(f"({', '.join(self.key)}) in (select {', '.join(self.key)} from {self.changes})")
+
 
 MODELS = (
-    Model("open_jobs", ("job_id",), "job_id"),
-    Model("job_sources", ("source", "source_record_id"), "job_id, source, source_record_id"),
-    Model("employers", ("employer_key",), "employer_key"),
+    Model("open_jobs", ("job_id",), "job_id", scope="select distinct job_id from core.job_change"),
+    Model("job_sources", ("source", "source_record_id"), "job_id, source, source_record_id",
+          scope="select distinct source, source_record_id from core.posting_change"),
+    Model("employers", ("employer_key",), "employer_key",
+          scope="select distinct employer_key from core.job_change where employer_key is not null"),
     Model("jobs_by_area", order_by="all"),
     Model("source_health", order_by="source", params=("as_of",)),
 )
@@ -84,42 +91,37 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"select count(*) from {table}").fetchone()[0])
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, model: Model, query: str) -> Materialised:
+def rebuild(con: duckdb.DuckDBPyConnection, model: Model, params: dict[str, Any]) -> Materialised:
+    query = sql_text(f"published/{model.name}.sql", **params, **({"scope": Raw("true")} if model.key else {}))
     con.execute(f"create or replace table {model.table} as select * from ({query}) order by {model.order_by}")
     rows = _count(con, model.table)
     return Materialised(model, "full", rows, rows, rows)
 
 
 def materialise(con: duckdb.DuckDBPyConnection, model: Model, full: bool = False, **params: Any) -> Materialised:
-    """Bring one published table up to date with its query (inside the caller's transaction)."""
-    query = sql_text(f"published/{model.name}.sql", **params)
+    """Bring one published table up to date (inside the caller's transaction)."""
     if full or not model.key or not _exists(con, model):
-        return rebuild(con, model, query)
+        return rebuild(con, model, params)
+    query = sql_text(f"published/{model.name}.sql", **params, scope=model.scope_filter())
+    con.execute(f"create or replace temp table {model.changes} as {model.scope}")
     if _columns(con, f"select * from ({query})") != _columns(con, f"select * from {model.table}"):
-        return rebuild(con, model, query)
-    keys = ", ".join(model.key)
-    con.execute(f"""
-        create or replace temp table {model.changes} as
-        select {keys}
-        from (select {keys}, hash(q) as row_hash from ({query}) as q) as now
-        full outer join (select {keys}, hash(t) as row_hash from {model.table} as t) as before using ({keys})
-        where now.row_hash is distinct from before.row_hash""")
+        return rebuild(con, model, params)
     changed = _count(con, model.changes)
     before = _count(con, model.table)
     if changed > REBUILD_SHARE * max(before, 1):
-        return rebuild(con, model, query)
+        return rebuild(con, model, params)
     inserted = 0
     if changed:
         match = " and ".join(f"t.{k} = c.{k}" for k in model.key)
         con.execute(f"delete from {model.table} as t using {model.changes} as c where {match}")
-        inserted = int(con.execute(f"insert into {model.table} select q.* from ({query}) as q "
-                                   f"semi join {model.changes} using ({keys})").fetchone()[0])
+        inserted = int(con.execute(f"insert into {model.table} {query}").fetchone()[0])
     return Materialised(model, "incremental", _count(con, model.table), changed, inserted)
 
 
 def materialise_all(con: duckdb.DuckDBPyConnection, full: bool = False, **params: Any) -> dict[str, Materialised]:
-    """Every model, in order; ``params`` fill the models' placeholders (e.g. ``as_of``)."""
+    """Every model, in order, then the outbox emptied; ``params`` fill the models' placeholders."""
     done = {}
     for model in MODELS:
         done[model.name] = materialise(con, model, full, **{k: params[k] for k in model.params})
+    con.execute("delete from core.job_change; delete from core.posting_change")
     return done

@@ -237,3 +237,15 @@ create table if not exists core.job_geo (
     town_adcode         varchar,               -- nearest town/street centre (a Voronoi split of the city)
     row_hash            varchar not null
 );
+
+-- What load changed since the last publish (an outbox, emptied by publish in its own transaction):
+-- the jobs rebuilt or whose status changed (with their employer before and after) and the postings
+-- merged. Publish rewrites only these rows of the published tables (warehouse/publish.py).
+create table if not exists core.job_change (
+    job_id              varchar not null,
+    employer_key        varchar
+);
+create table if not exists core.posting_change (
+    source              varchar not null,
+    source_record_id    varchar not null
+);

@@ -10,6 +10,9 @@ from staging.posting_outcome as o
 join core_posting_before as previous using (source, source_record_id)
 where o.outcome in ('new_job', 'merged_duplicate');
 
+insert into core.job_change  -- for publish: each touched job, with the employer it had
+select job_id, employer_key from core.job where job_id in (select job_id from touched_jobs);
+
 delete from core.job where job_id in (select job_id from touched_jobs);
 
 insert into core.job by name
@@ -54,3 +57,6 @@ select best.job_id, best.match_key, best.title, best.description, best.employer_
        rollup.n_sources, rollup.sources, rollup.first_seen_at, rollup.last_seen_at
 from best
 join rollup using (job_id);
+
+insert into core.job_change  -- and the employer it has now
+select job_id, employer_key from core.job where job_id in (select job_id from touched_jobs);

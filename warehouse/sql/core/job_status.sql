@@ -32,6 +32,11 @@ select j.job_id,
 from core.job as j
 join presence as p using (job_id);
 
+insert into core.job_change  -- for publish: jobs opening or closing
+select j.job_id, j.employer_key
+from core.job as j join job_status_now as s using (job_id)
+where j.status is distinct from s.status or j.close_reason is distinct from s.close_reason;
+
 update core.job as j
 set status = s.status,
     close_reason = s.close_reason,

@@ -1,7 +1,8 @@
 -- published.employers: one row per employer (normalised key): its names, branches and jobs.
--- (A query: warehouse/publish.py materialises it, incrementally by employer_key.)
+-- (A query: warehouse/publish.py materialises it, incrementally by employer_key; the scope placeholder limits it to
+-- the employers of the jobs load changed, or is true for a whole rebuild.)
 with jobs as (
-    select * from core.job where employer_key is not null
+    select * from core.job where employer_key is not null and {{ scope }}
 ),
 named as (  -- the name most of its jobs use
     select employer_key, employer_name

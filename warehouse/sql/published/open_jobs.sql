@@ -1,7 +1,8 @@
 -- published.open_jobs: one row per open deduplicated job (core.job status 'open'), for apps.
--- (A query: warehouse/publish.py materialises it, incrementally by job_id.)
+-- (A query: warehouse/publish.py materialises it, incrementally by job_id; the scope placeholder limits it to the
+-- jobs load changed, or is true for a whole rebuild.)
 with jobs as (
-    select * from core.job
+    select * from core.job where {{ scope }}
 )
 select
     -- ids
