@@ -57,6 +57,19 @@ def job_batches(root: Paths | None = None) -> list[dict[str, Any]]:
     return [row for row in read_manifest(root) if row.get("kind") not in NON_JOB_KINDS]
 
 
+class Laps:
+    """Seconds per part of a step, kept in its detail: where the time goes, for the bench and the log."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, float] = {}
+        self._mark = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        self.parts[name] = round(now - self._mark, 2)
+        self._mark = now
+
+
 def new_run_id() -> str:
     return f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
@@ -171,7 +184,7 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     root = root or paths()
     run_id = run_id or new_run_id()
     started = time.monotonic()
-    with connect_writer(root.warehouse) as con:
+    with connect_writer(root.warehouse, defer_checkpoint=True) as con:  # publish checkpoints
         if not _has_work(con):
             # no new batches, but time passes: jobs expire and history records it
             con.execute("begin")
@@ -182,19 +195,26 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
                 con.execute("rollback")
                 raise
             return StepResult("load", time.monotonic() - started, 0)
+        lap = Laps()
         con.execute("begin")
         try:
             run_sql(con, "staging/stg_posting_outcome.sql")
+            lap("outcome")
             con.execute(
                 "create or replace temp table core_posting_before as "
                 "select p.source, p.source_record_id, p.job_id from core.posting as p "
                 "semi join staging.posting_outcome as o using (source, source_record_id)"
             )
             run_sql(con, "core/posting.sql")
+            run_sql(con, "core/posting_change.sql")
+            lap("posting")
             run_sql(con, "core/job.sql")
+            lap("job")
             _refresh_status_and_history(con)
+            lap("status_history")
             run_sql(con, "audit/quarantine.sql")
             run_sql(con, "audit/batch.sql", run_id=run_id)
+            lap("audit")
             unbalanced = con.execute(
                 "select r.batch_id, r.source, r.record_count, a.new_jobs, a.merged_duplicates, a.quarantined,"
                 " a.held from staging.run_batch as r left join audit.batch as a using (batch_id)"
@@ -216,11 +236,13 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
                  counts.get("quarantined", 0)],
             )
             con.execute("drop table staging.run_batch")
+            lap("reconcile")
             con.execute("commit")
+            lap("commit")
         except Exception:
             con.execute("rollback")
             raise
-    return StepResult("load", time.monotonic() - started, sum(counts.values()), counts)
+    return StepResult("load", time.monotonic() - started, sum(counts.values()), {**counts, "parts": lap.parts})
 
 
 def _refresh_status_and_history(con: Any) -> None:
@@ -247,15 +269,8 @@ def publish(root: Paths | None = None, run_id: str | None = None, full: bool = F
 
     root = root or paths()
     started = time.monotonic()
-    parts: dict[str, float] = {}
-    mark = [time.monotonic()]
-
-    def lap(name: str) -> None:
-        now = time.monotonic()
-        parts[name] = round(now - mark[0], 2)
-        mark[0] = now
-
-    with connect_writer(root.warehouse) as con:
+    lap = Laps()
+    with connect_writer(root.warehouse, defer_checkpoint=True) as con:
         con.execute("begin")
         try:
             done = materialise_all(con, full=full, as_of=as_of().isoformat())
@@ -280,9 +295,11 @@ def publish(root: Paths | None = None, run_id: str | None = None, full: bool = F
         open_jobs = done["open_jobs"].rows
         changes = {name: (m.model.changes, m.model.key) for name, m in done.items() if m.incremental}
         snapshot = export_snapshot(con, run_id or "adhoc", root, changes)
-        lap("snapshot")
+        lap("snapshot")  # apps read the new data from here on
+        con.execute("checkpoint")  # load's and publish's changes into the warehouse file, once
+        lap("checkpoint")
     return StepResult("publish", time.monotonic() - started, open_jobs,
-                      {"snapshot": str(snapshot), "parts": parts,
+                      {"snapshot": str(snapshot), "parts": lap.parts,
                        "tables": {name: m.summary() for name, m in done.items()},
                        "validated_rows": checked["records"]})
 
@@ -343,7 +360,7 @@ STEP_FUNCTIONS: dict[str, Callable[..., StepResult]] = {
 
 
 def run_all(root: Paths | None = None, run_id: str | None = None,
-            progress: Callable[[StepResult], None] | None = None) -> list[StepResult]:
+            progress: Callable[[StepResult], None] | None = None, full_publish: bool = False) -> list[StepResult]:
     root = root or paths()
     run_id = run_id or new_run_id()
     results = []
@@ -351,7 +368,10 @@ def run_all(root: Paths | None = None, run_id: str | None = None,
     # (two `jobpool process` at once) waits here instead of interleaving its steps with ours.
     with write_lock(root.warehouse.with_suffix(".run"), timeout=3600):
         for name in STEPS:
-            result = STEP_FUNCTIONS[name](root, run_id)
+            if name == "publish":
+                result = publish(root, run_id, full=full_publish)
+            else:
+                result = STEP_FUNCTIONS[name](root, run_id)
             results.append(result)
             if progress:
                 progress(result)

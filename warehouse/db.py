@@ -27,12 +27,18 @@ class WarehouseBusy(RuntimeError):
     pass
 
 
+class Raw(str):
+    """A trusted SQL fragment for a ``{{ placeholder }}`` (built by our code, never from data)."""
+
+
 def sql_text(name: str, **params: Any) -> str:
     """A SQL file by its path under warehouse/sql; ``{{ name }}`` placeholders are filled with
     SQL literals (strings quoted, lists as lists), never spliced raw."""
     text = (SQL_DIR / name).read_text(encoding="utf-8")
 
     def literal(value: Any) -> str:
+        if isinstance(value, Raw):
+            return str(value)
         if isinstance(value, list | tuple):
             return "[" + ", ".join(literal(v) for v in value) + "]"
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -87,10 +93,20 @@ def write_lock(db_path: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 @contextmanager
-def connect_writer(db_path: Path, timeout: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect_writer(db_path: Path, timeout: float = 600.0,
+                   defer_checkpoint: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, for writing (under the write lock).
+
+    ``defer_checkpoint``: commits stay in the write-ahead log (durable) instead of checkpointing into
+    the file, and closing does not checkpoint either. A checkpoint rewrites every row group a change
+    touched (seconds for a small batch spread over a million-row pool), so load leaves it to publish,
+    which checkpoints once, after the new snapshot is current."""
     with write_lock(db_path, timeout):
         con = duckdb.connect(str(db_path))
         try:
+            if defer_checkpoint:
+                con.execute("SET checkpoint_threshold = '1GB'; SET auto_checkpoint_skip_wal_threshold = 1000000000; "
+                            "PRAGMA disable_checkpoint_on_shutdown")
             con.execute("SET TimeZone = 'UTC'")
             ensure_schema(con)
             yield con
