@@ -105,7 +105,7 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N,
     geo.register_duckdb(con)
     max_minutes = con.execute("select coalesce(max(minutes), 15) from core.profile").fetchone()[0]
     res = geo.plan(max(geo.radius_km(max_minutes, m) for m in geo.speeds()))[0]
-    con.execute("create or replace temp table m_job_state as select job_id, row_hash, latitude, longitude, trade "
+    con.execute("create or replace temp view m_job_state as select job_id, row_hash, latitude, longitude, trade "
                 "from core.job_geo where trade is not null")
     params = matching.params_hash(top_n)
     old = con.execute("select params_hash from core.match_state").fetchone()
@@ -247,7 +247,7 @@ def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Temp tables the published SQL reads: station→job and station→seeker pairs per mode, town of each job
     (jobs from core.job_geo: call :func:`refresh_job_geo` first)."""
     res = _res()
-    con.execute("create or replace temp table c_job as select job_id as id, latitude, longitude, circle_cell as cell "
+    con.execute("create or replace temp view c_job as select job_id as id, latitude, longitude, circle_cell as cell "
                 "from core.job_geo")
     points = " union all ".join(
         f"select station_id || '|{m}' as id, latitude as lat, longitude as lon, "
@@ -268,7 +268,7 @@ def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
         select point_id as station_id, target_id as profile_id, distance_km from c_station_profile_pairs""")
     _load_towns(con)
     geo.register_duckdb(con)
-    con.execute("create or replace temp table circle_job_town as select job_id as id, town_adcode from core.job_geo")
+    con.execute("create or replace temp view circle_job_town as select job_id as id, town_adcode from core.job_geo")
     # each seeker belongs to its nearest town centre (a Voronoi split of the city)
     con.execute("""
         create or replace temp table circle_profile_town as

@@ -121,6 +121,7 @@ def export_snapshot(con: duckdb.DuckDBPyConnection, run_id: str, root: Paths | N
             con.execute("create or replace table snapshot_db.snapshot_info as select ? as version, ? as run_id, "
                         "?::timestamptz as published_at, ? as open_jobs, ? as job_sources",
                         [version, run_id, info["published_at"], counts["open_jobs"], counts["job_sources"]])
+            con.execute("checkpoint snapshot_db")  # all in the file: readers open it read-only, no log beside it
         finally:
             con.execute("detach snapshot_db")
         for table in TABLES:
@@ -128,7 +129,8 @@ def export_snapshot(con: duckdb.DuckDBPyConnection, run_id: str, root: Paths | N
             if previous is not None and table in unchanged and (previous[0] / target.name).exists():
                 os.link(previous[0] / target.name, target)  # immutable files: both versions share it
             else:
-                con.execute(f"copy published.{table} to '{target}' (format parquet, compression zstd)")
+                con.execute(f"copy published.{table} to '{target}' "
+                            "(format parquet, compression zstd, compression_level 1)")
         (staging / "snapshot.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
         final = root.published / version
         os.replace(staging, final)

@@ -11,7 +11,7 @@ reach as (
     select p.station_id, p.mode, p.distance_km, j.employment_type, j.for_mothers, j.for_seniors, j.for_disabled,
            j.is_short_term, j.is_flexible, j.is_temporary, j.is_daily_pay
     from circle_station_job as p
-    join core.job as j using (job_id)
+    join core.job_geo as j using (job_id)  -- the open jobs with coordinates, narrow
 ),
 counted as (
     select station_id, mode,
