@@ -80,37 +80,61 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def node_features_sql(relation: str) -> str:
-    """SQL over ``relation`` (normalised postings + ``node``) → the comparable fields of each posting."""
+#: fields read out of free text by regex; stored in core.posting (``match_<name>``, '' = none stated) so
+#: an incremental run never re-parses the pool's descriptions
+PARSED = ("branch", "road_no", "hours", "headcount", "contact")
+
+
+def _parsed_sql() -> dict[str, str]:
+    """SQL per parsed field over a normalised posting (null when the posting does not state it)."""
+    return {
+        "branch": f"""nullif(regexp_replace(coalesce(
+            nullif(employer_branch, ''),
+            nullif(regexp_extract(coalesce(address, '') || ' ' || coalesce(description, ''),
+                                  {_sql_str(_BRANCH_RX)}, 1), '')
+        ), '[\\s()（）]', '', 'g'), '')""",
+        "road_no": "nullif(regexp_extract(coalesce(address, ''), '(\\d+)号', 1), '')",
+        "hours": f"""nullif(regexp_replace(regexp_extract(coalesce(description, ''), {_sql_str(_HOURS_RX)}, 0),
+                              '[\\s：次日至到~～—]', '', 'g'), '')""",
+        "headcount": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_HEADCOUNT_RX)}, 1), '')",
+        "contact": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_CONTACT_RX)}, 1), '')",
+    }
+
+
+def node_features_sql(relation: str, stored: bool = False) -> str:
+    """SQL over ``relation`` (normalised postings + ``node``) → the comparable fields of each posting.
+    ``stored``: ``relation`` is core.posting-shaped; parsed fields come from its ``match_*`` columns and
+    clauses are only split for rows without a stored ``text_signature`` (rows loaded before either existed)."""
     prefixes = "|".join(place_prefixes())
+    parsed = _parsed_sql()
+    if stored:
+        parsed = {k: f"nullif(coalesce(match_{k}, {v}), '')" for k, v in parsed.items()}
+    clauses = f"""list_distinct(list_transform(
+            list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
+                        lambda c: length(c) >= 2),
+            lambda c: hash(c)))"""
+    if stored:
+        clauses = f"case when text_signature is null then {clauses} else []::ubigint[] end"
     return f"""
     select node,
         coalesce(district_adcode, city_adcode, '') as district,
         coalesce(nullif(regexp_replace(employer_key, '^(?:{prefixes})+', ''), ''), employer_key, '') as emp_core,
         title_norm,
-        nullif(regexp_replace(coalesce(
-            nullif(employer_branch, ''),
-            nullif(regexp_extract(coalesce(address, '') || ' ' || coalesce(description, ''),
-                                  {_sql_str(_BRANCH_RX)}, 1), '')
-        ), '[\\s()（）]', '', 'g'), '') as branch,
+        {parsed["branch"]} as branch,
         town,
-        nullif(regexp_extract(coalesce(address, ''), '(\\d+)号', 1), '') as road_no,
-        nullif(regexp_replace(regexp_extract(coalesce(description, ''), {_sql_str(_HOURS_RX)}, 0),
-                              '[\\s：次日至到~～—]', '', 'g'), '') as hours,
+        {parsed["road_no"]} as road_no,
+        {parsed["hours"]} as hours,
         case when coord_status in ('ok', 'swapped') then latitude end as lat,
         case when coord_status in ('ok', 'swapped') then longitude end as lon,
         -- monthly pay before extra months: 4-5千·13薪 and 4000-5000元/月 are the same offer
         salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
         salary_monthly_max * 12 / coalesce(nullif(salary_months, 0), 12) as sal_max,
-        nullif(regexp_extract(coalesce(description, ''), {_sql_str(_HEADCOUNT_RX)}, 1), '') as headcount,
-        nullif(regexp_extract(coalesce(description, ''), {_sql_str(_CONTACT_RX)}, 1), '') as contact,
+        {parsed["headcount"]} as headcount,
+        {parsed["contact"]} as contact,
         coalesce(is_night_shift, false) as night,
         coalesce(salary_negotiable, false) and salary_monthly_min is null as sal_open,
         (date_posted - date '2000-01-01')::integer as day,
-        list_distinct(list_transform(
-            list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
-                        lambda c: length(c) >= 2),
-            lambda c: hash(c))) as clauses
+        {clauses} as clauses{", text_signature" if stored else ""}
     from {relation}
     """
 
@@ -264,16 +288,25 @@ def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.nd
     return out
 
 
-def load_nodes(con: duckdb.DuckDBPyConnection, features: str) -> Nodes:
-    """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses.
+def load_nodes(con: duckdb.DuckDBPyConnection, features: str, stored: bool = False) -> Nodes:
+    """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses (``stored``:
+    take the signature from ``text_signature`` where the pool has one).
     Fields compared only for equality arrive as 63-bit hashes (-1: not stated), computed by DuckDB."""
     codes = ", ".join(f"case when coalesce({c}, '') = '' then -1 else (hash({c}) >> 1)::bigint end as {c}_code"
                       for c in CODED)
     floats = ", ".join(f"coalesce({c}, 'NaN'::double) as {c}" for c in ("lat", "lon", "sal_min", "sal_max"))
+    extra = ", text_signature" if stored else ""
     table = con.sql(f"select {codes}, {floats}, coalesce(title_norm, '') as title_norm, night, sal_open, "
-                    f"coalesce(day, -1) as day, clauses from {features} order by node").to_arrow_table()
-    cols = {name: table.column(name).to_numpy() for name in table.column_names if name != "clauses"}
+                    f"coalesce(day, -1) as day, clauses{extra} from {features} order by node").to_arrow_table()
+    cols = {name: table.column(name).to_numpy() for name in table.column_names
+            if name not in ("clauses", "text_signature")}
     sig = minhash(table.column("clauses").combine_chunks())
+    if stored:
+        kept = table.column("text_signature").combine_chunks()
+        has = ~np.asarray(kept.is_null().to_numpy(zero_copy_only=False))
+        if has.any():
+            values = kept.filter(pa.array(has)).flatten().to_numpy(zero_copy_only=False).astype(np.uint32)
+            sig[has] = values.reshape(-1, NUM_PERM)
     return Nodes(cols, sig)
 
 
@@ -518,16 +551,37 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(f"create or replace temp table dd_run_keys as "
                 f"{block_keys_sql('dd_run_feat', 'dd_run_text', bucket=False)}")
 
-    # existing postings sharing a block key with this run (keys from cheap columns; heavy ones unread)
+    # existing postings sharing a block key with this run (keys from cheap columns; heavy ones unread),
+    # then only those within the sorted neighbourhood of a run posting: in a block sorted by employer
+    # and date, the pool rows more than two buckets away from every run row can never pair with one
     con.execute("create or replace temp view dd_core_all as "
                 "select hash(source || chr(31) || source_record_id) as node, * from core.posting")
     text_keys = ", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))
     con.execute(f"create or replace temp view dd_core_text as select node, {text_keys} from dd_core_all")
-    con.execute(f"create or replace temp view dd_core_feat_all as {node_features_sql('dd_core_all')}")
+    con.execute(f"create or replace temp view dd_core_feat_all as {node_features_sql('dd_core_all', stored=True)}")
+    reach = 2 * BLOCK_BUCKET
     con.execute(f"""
         create or replace temp table dd_core_keys as
-        with keys as ({block_keys_sql('dd_core_feat_all', 'dd_core_text', bucket=False)})
-        select node as core_node, key, emp_core, day from keys semi join dd_run_keys using (key)
+        with keys as ({block_keys_sql('dd_core_feat_all', 'dd_core_text', bucket=False)}),
+        shared as (
+            select node as core_node, key, emp_core, day, false as is_run from keys semi join dd_run_keys using (key)
+            union all
+            select null, key, emp_core, day, true from dd_run_keys
+        ),
+        placed as (
+            select *, row_number() over (partition by key order by emp_core, day, is_run, core_node) as pos
+            from shared
+        ),
+        near as (
+            select *,
+                max(case when is_run then pos end) over (partition by key order by pos
+                    rows between unbounded preceding and current row) as run_before,
+                min(case when is_run then pos end) over (partition by key order by pos
+                    rows between current row and unbounded following) as run_after
+            from placed
+        )
+        select core_node, key, emp_core, day from near
+        where not is_run and (pos - run_before <= {reach} or run_after - pos <= {reach})
     """)
     con.execute(f"""
         create or replace temp table dd_core_nodes as
@@ -535,8 +589,8 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
                p.node as core_node, p.* exclude (node)
         from dd_core_all p semi join dd_core_keys k on k.core_node = p.node
     """)
-    con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes')}")
-    nodes = _concat(run, load_nodes(con, "dd_core_feat"))
+    con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes', stored=True)}")
+    nodes = _concat(run, load_nodes(con, "dd_core_feat", stored=True))
     con.execute(f"""
         create or replace temp table dd_keys as
         with keyed as (
@@ -584,7 +638,10 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
         "node": pa.array(np.arange(len(root), dtype=np.int64)), "root": pa.array(root.astype(np.int64)),
         "best": pa.array(best, from_pandas=True)}))
     con.register("dd_sig", pa.table({"node": pa.array(np.arange(n_run, dtype=np.int64)), "sig": signatures}))
-    table = con.sql("""
+    # the parsed fields go to core.posting with the job ('' = not stated), so later runs need not re-parse
+    parsed_m = ", ".join(f"coalesce(f.{k}, '') as {k}" for k in PARSED)
+    parsed_out = ",\n            ".join(f"coalesce(m.{k}, first_copy.{k}, k.match_{k}) as match_{k}" for k in PARSED)
+    table = con.sql(f"""
         with clusters as (
             select root, count(*) as size, any_value(c.job_id) as existing_job
             from dd_root left join dd_core_nodes c using (node)
@@ -595,7 +652,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
             from dd_run_nodes r semi join clusters on clusters.root = r.node
         ),
         matched as (
-            select n.node, n.source, n.source_record_id, d.best, s.sig,
+            select n.node, n.source, n.source_record_id, d.best, s.sig, {parsed_m},
                 coalesce(c.existing_job,
                          -- a record that founded a job before and has since moved: keep ids unique
                          case when substr(i.h, 1, 16) in (select job_id from core.job)
@@ -605,6 +662,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
             from dd_run_nodes n
             join dd_root d using (node)
             join dd_sig s using (node)
+            join dd_run_feat f using (node)
             join clusters c on c.root = d.root
             left join new_ids i on i.root = d.root
         )
@@ -614,7 +672,8 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
                  when r.same_content then 'exact_record'
                  else m.match_rule end as match_rule,
             case when r.copy_rank > 1 or r.same_content then 1.0 else m.best end as match_score,
-            coalesce(m.sig, first_copy.sig, k.text_signature) as text_signature
+            coalesce(m.sig, first_copy.sig, k.text_signature) as text_signature,
+            {parsed_out}
         from dd_run r
         left join dd_run_nodes n using (batch_id, record_index)
         left join matched m on m.node = n.node
