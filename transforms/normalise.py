@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from transforms.columnar import encode, encode_codes, gather
 from transforms.dates import DEFAULT_VALID_DAYS, SHORT_LIVED_TYPES, SHORT_VALID_DAYS, default_valid_through, parse_date
-from transforms.employer import normalise_employer
+from transforms.employer import employer_parts, normalise_employer
 from transforms.employment import classify, classify_batch, explicit_text
 from transforms.pii import mask_pii, mask_pii_arrow
 from transforms.place import resolve_place, resolve_place_batch
@@ -264,9 +264,9 @@ def normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     out["description_length"] = pc.fill_null(pc.utf8_length(description), 0).cast(pa.int64())
 
     e_idx, e_vals = encode(mask_pii_arrow(_column(batch, "hiring_organization")))
-    employers = [normalise_employer(v) for v in e_vals]
-    for field, attr in (("employer_name", "name"), ("employer_key", "key"), ("employer_branch", "branch")):
-        out[field] = gather([getattr(e, attr) if e else None for e in employers], e_idx, pa.string())
+    employers = [employer_parts(v) or (None, None, None) for v in e_vals]
+    for i, field in enumerate(("employer_name", "employer_key", "employer_branch")):
+        out[field] = gather([e[i] for e in employers], e_idx, pa.string())
 
     location = _column(batch, "job_location")
     out["address"] = mask_pii_arrow(location)
@@ -355,6 +355,33 @@ def _pool(workers: int) -> Any:
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
+def _spill_dir() -> str:
+    """Where chunks cross between processes: RAM-backed ``/dev/shm`` when present, else the temp dir."""
+    import tempfile
+
+    shm = "/dev/shm"
+    return tempfile.mkdtemp(prefix="jobpool-normalise-", dir=shm if os.path.isdir(shm) else None)
+
+
+def _write_ipc(batch: pa.RecordBatch, path: str) -> str:
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return path
+
+
+def _read_ipc(path: str) -> pa.RecordBatch:
+    """Memory-map an Arrow IPC file and unlink it: the batch's buffers point into the mapping (no copy,
+    no unpickling), which lives until the last buffer is released."""
+    batch = pa.ipc.open_stream(pa.memory_map(path)).read_next_batch()
+    os.unlink(path)
+    return batch
+
+
+def _normalise_file(path: str) -> str:
+    """Worker side: landing chunk file in, normalised chunk file out (the input file is removed)."""
+    return _write_ipc(normalise_batch(_read_ipc(path)), path[: -len(".in")] + ".out")
+
+
 def normalise_batches(
     batches: Iterable[pa.RecordBatch], chunk_size: int = 50_000, workers: int | None = None
 ) -> Iterator[pa.RecordBatch]:
@@ -362,7 +389,12 @@ def normalise_batches(
 
     Small inputs (up to two chunks) are normalised in this process. Larger ones go to ``workers``
     processes, at most ``workers + 1`` chunks in flight so memory stays bounded; if the pool breaks
-    (a worker killed, a start-up failure), the remaining chunks are normalised here instead."""
+    (a worker killed, a start-up failure), the remaining chunks are normalised here instead.
+
+    Chunks travel as Arrow IPC files in a RAM-backed folder rather than pickled through the pool's
+    pipe: one copy in, one memory map out, instead of pickle + pipe + unpickle copies both ways
+    (about 75 MB per 50,000-record chunk)."""
+    import shutil
     from concurrent.futures.process import BrokenProcessPool
 
     workers = default_workers() if workers is None else workers
@@ -373,11 +405,16 @@ def normalise_batches(
             yield normalise_batch(chunk)
         return
     inflight: deque[tuple[pa.RecordBatch, Any]] = deque()
+    spill = _spill_dir()
     pool = _pool(workers)
     broken = False
     try:
-        for chunk in [*ahead, *chunks]:
-            inflight.append((chunk, None if broken else pool.submit(normalise_batch, chunk)))
+        for i, chunk in enumerate([*ahead, *chunks]):
+            future = None
+            if not broken:
+                path = _write_ipc(chunk, os.path.join(spill, f"{i:06d}.in"))
+                future = pool.submit(_normalise_file, path)
+            inflight.append((chunk, future))
             while len(inflight) > workers:
                 done, broken = _result(*inflight.popleft(), broken, BrokenProcessPool)
                 yield done
@@ -386,12 +423,13 @@ def normalise_batches(
             yield done
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _result(chunk: pa.RecordBatch, future: Any, broken: bool, error: type[Exception]) -> tuple[pa.RecordBatch, bool]:
     if future is not None and not broken:
         try:
-            return future.result(), False
+            return _read_ipc(future.result()), False
         except error:
             pass
     return normalise_batch(chunk), True
