@@ -36,7 +36,6 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawlers.jobposting import posting_to_fields  # noqa: E402
-from jobpool.bench import PeakRSS  # noqa: E402
 from jobpool.config import shared_data_dir  # noqa: E402
 from jobpool.landing import RECORD_SCHEMA  # noqa: E402
 
@@ -170,27 +169,37 @@ def _reference(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 class CpuTime:
     """CPU seconds of this process and every descendant (pool workers are grandchildren via the fork
     server, so ``RUSAGE_CHILDREN`` would miss them): sampled in a thread, last value per process kept.
-    Also the peak PSS of the process tree: RSS summed over processes counts shared pages (libraries,
-    the fork server's preloaded module) once per process, PSS splits them."""
+    Also the peak RSS summed over the process tree and its peak PSS: summed RSS counts shared pages
+    (libraries, the fork server's preloaded module, memory-mapped chunks) once per process, PSS splits
+    them. One light sampler (RSS and CPU every 0.2 s, PSS, which walks every page table, once a second)
+    so that measuring does not take a visible share of the two cores it measures."""
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, interval: float = 0.2, pss_every: int = 5) -> None:
         import threading
 
         import psutil
 
         self._me, self._seen, self._stop = psutil.Process(), {}, threading.Event()
-        self.peak_pss = 0
+        self.peak_rss = self.peak_pss = 0
+        self._pss_every, self._ticks = pss_every, 0
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
 
     def _sample(self) -> None:
-        pss = 0
+        rss = pss = 0
+        with_pss = self._ticks % self._pss_every == 0
+        self._ticks += 1
         for proc in [self._me, *self._me.children(recursive=True)]:
             try:
                 t = proc.cpu_times()
                 self._seen[proc.pid] = t.user + t.system
-                pss += proc.memory_full_info().pss
+                if with_pss:
+                    full = proc.memory_full_info()
+                    rss, pss = rss + full.rss, pss + full.pss
+                else:
+                    rss += proc.memory_info().rss
             except Exception:  # noqa: BLE001 - a worker may exit between listing and reading
                 pass
+        self.peak_rss = max(self.peak_rss, rss)
         self.peak_pss = max(self.peak_pss, pss)
 
     def _run(self, interval: float) -> None:
@@ -221,9 +230,8 @@ def run(n: int, workers: int | None, chunk: int, reference: bool = False) -> dic
             for batch in landing_batches(n):
                 writer.write_batch(batch)
         gc.collect()
-        sampler = PeakRSS()
         load = os.getloadavg()[0]
-        with sampler.measure(), CpuTime() as cpu:
+        with CpuTime() as cpu:
             started = time.perf_counter()
             out = 0
             batches = pq.ParquetFile(path).iter_batches(batch_size=50_000)
@@ -233,8 +241,9 @@ def run(n: int, workers: int | None, chunk: int, reference: bool = False) -> dic
                 out += batch.num_rows
             seconds = time.perf_counter() - started
     assert out == n, (out, n)
-    return {"records": n, "seconds": seconds, "records_per_s": n / seconds, "peak_rss_mb": sampler.peak / 2**20,
-            "cpu_seconds": cpu.seconds, "load_before": load, "peak_pss_mb": cpu.peak_pss / 2**20}
+    return {"records": n, "seconds": seconds, "records_per_s": n / seconds, "peak_rss_mb": cpu.peak_rss / 2**20,
+            "cpu_seconds": cpu.seconds, "load_before": load,
+            "load_after": os.getloadavg()[0], "peak_pss_mb": cpu.peak_pss / 2**20}
 
 
 def report() -> None:
@@ -277,7 +286,7 @@ def main() -> None:
         r = run(n, args.workers, args.chunk, args.reference)
         print(f"normalise {r['records']:>9,} records: {r['seconds']:7.2f} s  {r['records_per_s']:>9,.0f} records/s  "
               f"peak RSS {r['peak_rss_mb']:,.0f} MB (PSS {r['peak_pss_mb']:,.0f} MB)  CPU {r['cpu_seconds']:.1f} s "
-              f"(load avg before {r['load_before']:.1f})", flush=True)
+              f"(1-min load avg before {r['load_before']:.1f}, after {r['load_after']:.1f})", flush=True)
 
 
 if __name__ == "__main__":
