@@ -131,7 +131,8 @@ def real_batches() -> dict[str, pa.RecordBatch]:
     out["51job"] = job51
     out["51job_gbk"] = [{"title": r["职位"], "base_salary": r["薪资"], "hiring_organization": r["公司"],
                          "job_location": r["地区"], "date_posted": r["时间"], "description": r["岗位信息"],
-                         "extra": {"address": r["公司地址"]}} for r in csv("51job_gbk/51job.csv", encoding="gbk")]
+                         "extra": {"address": r["公司地址"], "district": r["地区"]}}
+                        for r in csv("51job_gbk/51job.csv", encoding="gbk")]
     for r, row in zip(csv("51job_gbk/51job.csv", encoding="gbk"), out["51job_gbk"], strict=True):
         address = r["公司地址"]
         row["job_location"] = address if isinstance(address, str) and "电话" not in address else r["地区"]
@@ -156,6 +157,35 @@ def real_batches() -> dict[str, pa.RecordBatch]:
     out["schemaorg"] = [posting_to_fields(json.loads(p.read_text(encoding="utf-8")))
                         for p in sorted((root / "schemaorg_jobposting").glob("*.jsonld"))]
     return {name: landing_batch(name, rows) for name, rows in out.items()}
+
+
+FEED_SAMPLES = (  # real file, mapping in tests/mappings: what the ingest step lands for each board
+    ("boss", "boss/boss.csv", "boss.toml"), ("51job", "51job/51job.csv", "job51.toml"),
+    ("51job_gbk", "51job_gbk/51job.csv", "job51_gbk.toml"), ("lagou", "lagou/lagou.csv", "lagou.toml"),
+    ("zhaopin", "zhaopin/zhaopin_api.json", "zhaopin_json.toml"),
+)
+
+
+def landed_real_batches() -> dict[str, pa.RecordBatch]:
+    """The Chinese real files landed by the feed ingester with the test mappings (``tests/mappings``):
+    exactly the records the normalise step reads in production, area fields in ``extra`` included."""
+    import pyarrow.parquet as pq
+
+    from jobpool.config import Paths
+    from jobpool.feeds.ingest import ingest_file
+    from jobpool.landing import read_manifest
+
+    root, mappings = shared_data_dir(), Path(__file__).resolve().parents[1] / "tests" / "mappings"
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="normalise-real-") as tmp:
+        for name, sample, mapping in FEED_SAMPLES:
+            home = Paths(Path(tmp) / name)
+            result = ingest_file(root / sample, name, mapping=mappings / mapping, root=home)
+            assert result.status == "landed", (name, result.reason)
+            (row,) = read_manifest(home)
+            table = pq.read_table(row["abs_path"], columns=LANDING_COLUMNS).cast(LANDING_SCHEMA)
+            out[name] = table.combine_chunks().to_batches()[0]
+    return out
 
 
 def _reference(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -252,16 +282,18 @@ def report() -> None:
 
     from transforms.normalise import normalise_batch
 
-    sets = dict(real_batches())
+    landed = landed_real_batches()
+    sets = {**{f"{k} (landed by feed)": v for k, v in landed.items()},
+            **{k: v for k, v in real_batches().items() if k not in landed}}
     sets["generated demo (100k)"] = pa.concat_batches(list(landing_batches(100_000)))
-    print(f"{'file':<22}{'rows':>8}{'city':>8}{'district':>10}{'town':>8}  coordinates (status: rows)")
+    print(f"{'file':<30}{'rows':>8}{'city':>8}{'district':>10}{'town':>8}  coordinates (status: rows)")
     hits: dict[str, Counter[str]] = {}
     for name, batch in sets.items():
         out = normalise_batch(batch).to_pydict()
         n = batch.num_rows
         share = {k: sum(v is not None for v in out[k]) / n for k in ("city_adcode", "district_adcode", "town_adcode")}
         coords = Counter(s for s in out["coord_status"] if s != "missing")
-        print(f"{name:<22}{n:>8,}{share['city_adcode']:>8.1%}{share['district_adcode']:>10.1%}"
+        print(f"{name:<30}{n:>8,}{share['city_adcode']:>8.1%}{share['district_adcode']:>10.1%}"
               f"{share['town_adcode']:>8.1%}  {dict(coords.most_common())}")
         hits[name] = Counter(r for rules in out["tag_rules"] if rules for r in rules.split(","))
     print("\ntagging rules fired (rows)")

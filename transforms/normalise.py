@@ -112,6 +112,23 @@ def _float(value: Any) -> float | None:
         return None
 
 
+# ``extra`` keys that name a place (feed mappings and crawlers put a board's area field there): read with
+# the address line, most general first, so a record's district is found even when ``job_location`` holds
+# only a street address.
+AREA_KEYS = ("province", "state", "region", "area", "district", "county")
+
+
+def _area(extra: dict[str, Any]) -> str | None:
+    parts = []
+    for key in AREA_KEYS:
+        value = extra.get(key)
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value if isinstance(v, str | int))
+        if isinstance(value, str) and value.strip():
+            parts.append(value)
+    return " ".join(parts) or None
+
+
 def _tags(extra: dict[str, Any]) -> list[str]:
     raw = extra.get("tags")
     if isinstance(raw, list):
@@ -163,7 +180,7 @@ def normalise_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         employer = normalise_employer(mask_pii(row.get("hiring_organization")))
         place = resolve_place(
             row.get("job_location"), extra.get("city"),
-            _float(extra.get("latitude")), _float(extra.get("longitude")),
+            _float(extra.get("latitude")), _float(extra.get("longitude")), _area(extra),
         )
         kind = classify(title, description, row.get("employment_type"), _tags(extra))
         posted = parse_date(row.get("date_posted"), reference)
@@ -213,7 +230,8 @@ def normalise_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _extra_values(raw: str | None) -> tuple[Any, ...]:
-    """(city hint, latitude, longitude, explicit tags, structured salary) of one ``extra`` JSON text."""
+    """(city hint, latitude, longitude, explicit tags, structured salary, area text) of one ``extra`` JSON
+    text."""
     extra = json.loads(raw) if raw else {}
     if not isinstance(extra, dict):
         extra = {}
@@ -225,6 +243,7 @@ def _extra_values(raw: str | None) -> tuple[Any, ...]:
         math.nan if lon is None else lon,
         tuple(_tags(extra)),
         _structured(extra),
+        _area(extra),
     )
 
 
@@ -270,7 +289,8 @@ def normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
 
     location = _column(batch, "job_location")
     out["address"] = mask_pii_arrow(location)
-    place = resolve_place_batch(location, city, lat, lon)
+    area = gather([e[5] for e in extras], x_idx, pa.string())
+    place = resolve_place_batch(location, city, lat, lon, area)
     for field in ("city_adcode", "district_adcode", "town", "town_adcode", "latitude", "longitude",
                   "coord_status"):
         out[field] = place[field]

@@ -489,9 +489,15 @@ def _city_of(code: str | None) -> _Entity | None:
     return next((e for e in _chain(code) if e.level == "city"), None) if code else None
 
 
-def _text_code(text: object, city_hint: object) -> tuple[str | None, str]:
-    """(adcode, method) from the location text and the city hint alone."""
+def _text_code(text: object, city_hint: object, area: object = None) -> tuple[str | None, str]:
+    """(adcode, method) from the location text (with the record's other area text) and the city hint.
+
+    ``area`` is any further place text the record carries beside its address line (a board's
+    ``城市-区`` field, a region): read together with the text, so ``上班地址 : 民治地铁站`` with the
+    area ``深圳-龙华区`` resolves to the district the address line alone never names."""
     hint_code = _hint_city(city_hint if isinstance(city_hint, str) else None)
+    if isinstance(area, str) and area.strip():
+        text = f"{area} {text}" if isinstance(text, str) and text.strip() else area
     if isinstance(text, str) and text.strip():
         return _resolve_text(_clean(text), hint_code)
     if hint_code:
@@ -537,10 +543,11 @@ def _decide(
 
 
 def resolve_place(
-    text: str | None, city_hint: str | None = None, lat: object = None, lon: object = None
+    text: str | None, city_hint: str | None = None, lat: object = None, lon: object = None, area: str | None = None
 ) -> Place:
-    """Resolve a location string (+ optional city hint and coordinates) to a Place; never raises."""
-    code, method = _text_code(text, city_hint)
+    """Resolve a location string (+ optional city hint, coordinates and further area text of the same
+    record) to a Place; never raises."""
+    code, method = _text_code(text, city_hint, area)
     la, lo, status = check_coords(lat, lon)
     district_at, far = None, False
     if la is not None and lo is not None:
@@ -560,11 +567,11 @@ def _needs_far(code: str | None) -> bool:
     return city is not None and city.adcode != JINING
 
 
-def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any) -> dict[str, Any]:
+def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any, area: Any = None) -> dict[str, Any]:
     """Vectorised :func:`resolve_place` over aligned columns; returns ``PLACE_FIELDS`` → Arrow array.
 
-    ``text`` and ``city_hint`` are Arrow string arrays, ``lat``/``lon`` float arrays (NaN = none). The text
-    is read once per distinct (text, hint); coordinates are checked and placed in districts with numpy;
+    ``text``, ``city_hint`` and ``area`` are Arrow string arrays, ``lat``/``lon`` float arrays (NaN = none).
+    The text is read once per distinct (text, hint, area); coordinates are checked and placed in districts with numpy;
     :func:`_decide` runs once per distinct (reading, status, district, far) — same answers as the scalar
     function, row for row."""
     import numpy as np
@@ -572,8 +579,10 @@ def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any) -> dict[s
 
     from transforms.columnar import encode_codes, encode_many, gather
 
-    reading_idx, pairs = encode_many(text, city_hint)
-    readings = [_text_code(t, h) for t, h in pairs]
+    if area is None:
+        area = pa.nulls(len(text), pa.string())
+    reading_idx, triples = encode_many(text, city_hint, area)
+    readings = [_text_code(t, h, a) for t, h, a in triples]
     la, lo, status = check_coords_arrays(lat, lon)
     n = len(status)
     has = (status == "ok") | (status == "swapped")
