@@ -118,7 +118,12 @@ def _float(value: Any) -> float | None:
 AREA_KEYS = ("province", "state", "region", "area", "district", "county")
 
 
+_AREA_KEYS = frozenset(AREA_KEYS)
+
+
 def _area(extra: dict[str, Any]) -> str | None:
+    if _AREA_KEYS.isdisjoint(extra):
+        return None
     parts = []
     for key in AREA_KEYS:
         value = extra.get(key)
@@ -357,10 +362,15 @@ def _rechunk(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Record
             rows += take.num_rows
             offset += take.num_rows
             if rows >= size:
-                yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+                yield _one_batch(pending)
                 pending, rows = [], 0
     if rows:
-        yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+        yield _one_batch(pending)
+
+
+def _one_batch(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
+    """The parts as one batch; a single part is passed on as it is (no copy)."""
+    return parts[0] if len(parts) == 1 else pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
 
 
 def _pool(workers: int) -> Any:

@@ -571,9 +571,9 @@ def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any, area: Any
     """Vectorised :func:`resolve_place` over aligned columns; returns ``PLACE_FIELDS`` → Arrow array.
 
     ``text``, ``city_hint`` and ``area`` are Arrow string arrays, ``lat``/``lon`` float arrays (NaN = none).
-    The text is read once per distinct (text, hint, area); coordinates are checked and placed in districts with numpy;
-    :func:`_decide` runs once per distinct (reading, status, district, far) — same answers as the scalar
-    function, row for row."""
+    The text is read once per distinct (text, hint, area); coordinates are checked and placed in
+    districts with numpy; :func:`_decide` runs once per distinct (reading, status, district, far) —
+    same answers as the scalar function, row for row."""
     import numpy as np
     import pyarrow as pa
 
@@ -581,8 +581,13 @@ def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any, area: Any
 
     if area is None:
         area = pa.nulls(len(text), pa.string())
-    reading_idx, triples = encode_many(text, city_hint, area)
-    readings = [_text_code(t, h, a) for t, h, a in triples]
+    text_idx, triples = encode_many(text, city_hint, area)
+    # many distinct texts (street numbers, rooms) give the same reading: key the rest on the reading
+    reading_ids: dict[tuple[str | None, str], int] = {}
+    per_text = np.array([reading_ids.setdefault(_text_code(t, h, a), len(reading_ids)) for t, h, a in triples],
+                        dtype=np.int64)
+    readings = list(reading_ids)
+    reading_idx = per_text[text_idx] if len(text_idx) else np.zeros(0, dtype=np.int64)
     la, lo, status = check_coords_arrays(lat, lon)
     n = len(status)
     has = (status == "ok") | (status == "swapped")
