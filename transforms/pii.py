@@ -108,7 +108,7 @@ def mask_pii_arrow(values: Any) -> Any:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     runs = pc.fill_null(pc.count_substring_regex(values, _RUN_RE2), 0)
-    at = pc.fill_null(pc.match_substring(values, "@"), False)
+    at = pc.fill_null(pc.match_substring_regex(values, "@"), False)  # RE2 finds a literal faster
     rows = pc.indices_nonzero(pc.or_(pc.greater(runs, 0), at))
     if len(rows) == 0:
         return values
