@@ -101,14 +101,22 @@ def _parsed_sql() -> dict[str, str]:
     }
 
 
+def _emp_core_sql() -> str:
+    """The employer key without the place names it may start with (济宁, 兖州区 …): its first two
+    characters are the trade name (字号) a legal name and a shop name share."""
+    prefixes = "|".join(place_prefixes())
+    return f"coalesce(nullif(regexp_replace(employer_key, '^(?:{prefixes})+', ''), ''), employer_key, '')"
+
+
 def node_features_sql(relation: str, stored: bool = False) -> str:
     """SQL over ``relation`` (normalised postings + ``node``) → the comparable fields of each posting.
     ``stored``: ``relation`` is core.posting-shaped; parsed fields come from its ``match_*`` columns and
     clauses are only split for rows without a stored ``text_signature`` (rows loaded before either existed)."""
-    prefixes = "|".join(place_prefixes())
     parsed = _parsed_sql()
+    emp_core = _emp_core_sql()
     if stored:
         parsed = {k: f"nullif(coalesce(match_{k}, {v}), '')" for k, v in parsed.items()}
+        emp_core = f"coalesce(match_employer, {emp_core})"
     clauses = f"""list_distinct(list_transform(
             list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
                         lambda c: length(c) >= 2),
@@ -118,7 +126,7 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
     return f"""
     select node,
         coalesce(district_adcode, city_adcode, '') as district,
-        coalesce(nullif(regexp_replace(employer_key, '^(?:{prefixes})+', ''), ''), employer_key, '') as emp_core,
+        {emp_core} as emp_core,
         title_norm,
         {parsed["branch"]} as branch,
         town,
@@ -551,18 +559,27 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(f"create or replace temp table dd_run_keys as "
                 f"{block_keys_sql('dd_run_feat', 'dd_run_text', bucket=False)}")
 
-    # existing postings sharing a block key with this run (keys from cheap columns; heavy ones unread),
-    # then only those within the sorted neighbourhood of a run posting: in a block sorted by employer
-    # and date, the pool rows more than two buckets away from every run row can never pair with one
-    con.execute("create or replace temp view dd_core_all as "
-                "select hash(source || chr(31) || source_record_id) as node, * from core.posting")
-    text_keys = ", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))
-    con.execute(f"create or replace temp view dd_core_text as select node, {text_keys} from dd_core_all")
-    con.execute(f"create or replace temp view dd_core_feat_all as {node_features_sql('dd_core_all', stored=True)}")
+    # existing postings that can share a block key with this run: every key starts with district +
+    # trade name, so the pool is first cut to the run's (district, trade name) pairs from stored columns
+    # (rowid-addressed, no text read); then only rows within the sorted neighbourhood of a run posting
+    # are kept: in a block sorted by employer and date, pool rows more than two buckets away from every
+    # run row can never pair with one
+    con.execute(f"""
+        create or replace temp table dd_core_cand as
+        select * from (
+            select rowid as node, coalesce(district_adcode, city_adcode, '') as district,
+                   coalesce(match_employer, {_emp_core_sql()}) as emp_core, title_norm,
+                   salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
+                   (date_posted - date '2000-01-01')::integer as day,
+                   {", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))}
+            from core.posting
+        ) c semi join (select distinct district, left(emp_core, 2) as stem from dd_run_feat) r
+          on r.district = c.district and r.stem = left(c.emp_core, 2)
+    """)
     reach = 2 * BLOCK_BUCKET
     con.execute(f"""
         create or replace temp table dd_core_keys as
-        with keys as ({block_keys_sql('dd_core_feat_all', 'dd_core_text', bucket=False)}),
+        with keys as ({block_keys_sql('dd_core_cand', 'dd_core_cand', bucket=False)}),
         shared as (
             select node as core_node, key, emp_core, day, false as is_run from keys semi join dd_run_keys using (key)
             union all
@@ -583,11 +600,22 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
         select core_node, key, emp_core, day from near
         where not is_run and (pos - run_before <= {reach} or run_after - pos <= {reach})
     """)
+    # the pool's text is read only for rows loaded before the parsed fields were stored
+    legacy = con.execute("select count(*) from core.posting where match_branch is null or match_employer is null"
+                         " or text_signature is null").fetchall()[0][0] > 0
+    text_cols = ("description", "address", "employer_branch")
+    text = "" if legacy else "".join(f", null::varchar as {c}" for c in text_cols)
+    wanted = ("source, source_record_id, job_id, district_adcode, city_adcode, employer_key, title_norm, town, "
+              "coord_status, latitude, longitude, salary_monthly_min, salary_monthly_max, salary_months, "
+              "salary_negotiable, is_night_shift, date_posted, text_signature, "
+              + ", ".join(f"match_{k}" for k in (*PARSED, "employer"))
+              + ("".join(f", {c}" for c in text_cols) if legacy else ""))
     con.execute(f"""
         create or replace temp table dd_core_nodes as
         select ({n_run} + row_number() over (order by p.source, p.source_record_id) - 1)::bigint as node,
-               p.node as core_node, p.* exclude (node)
-        from dd_core_all p semi join dd_core_keys k on k.core_node = p.node
+               p.rowid as core_node, {wanted}{text}
+        from core.posting p
+        where p.rowid in (select distinct core_node from dd_core_keys)
     """)
     con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes', stored=True)}")
     nodes = _concat(run, load_nodes(con, "dd_core_feat", stored=True))
@@ -639,8 +667,9 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
         "best": pa.array(best, from_pandas=True)}))
     con.register("dd_sig", pa.table({"node": pa.array(np.arange(n_run, dtype=np.int64)), "sig": signatures}))
     # the parsed fields go to core.posting with the job ('' = not stated), so later runs need not re-parse
-    parsed_m = ", ".join(f"coalesce(f.{k}, '') as {k}" for k in PARSED)
+    parsed_m = ", ".join(f"coalesce(f.{k}, '') as {k}" for k in (*PARSED, "emp_core"))
     parsed_out = ",\n            ".join(f"coalesce(m.{k}, first_copy.{k}, k.match_{k}) as match_{k}" for k in PARSED)
+    parsed_out += ",\n            coalesce(m.emp_core, first_copy.emp_core, k.match_employer) as match_employer"
     table = con.sql(f"""
         with clusters as (
             select root, count(*) as size, any_value(c.job_id) as existing_job

@@ -68,6 +68,7 @@ alter table core.posting add column if not exists match_road_no varchar;
 alter table core.posting add column if not exists match_hours varchar;
 alter table core.posting add column if not exists match_headcount varchar;
 alter table core.posting add column if not exists match_contact varchar;
+alter table core.posting add column if not exists match_employer varchar;   -- employer key without place prefixes
 
 create table if not exists core.job (
     job_id              varchar primary key,
