@@ -49,6 +49,7 @@ SALARY_TOLERANCE = 0.015  # relative: 8万/年 vs 6600元/月 is rounding; 4400 
 GEO_CONFLICT_KM = 0.5
 MAX_DAYS_APART = 90
 THRESHOLD = 0.62  # match_score needed to join a cluster
+AMBIGUITY_MARGIN = 0.05  # a posting as strongly matched into two incompatible clusters joins neither
 
 #: innermost bracket naming a branch: 鸿远超市（疃里店）, （长沟门店2分店）, （马营校区）
 _BRANCH_RX = r"[（(]([^（）()\s]{1,14}?(?:店|站|部|点|中心|区|处|基地|分公司|院|所|厂|场))[）)]"
@@ -404,6 +405,40 @@ class _Clusters:
         return True
 
 
+def _best_per_node(ends: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per node the largest of ``values`` over the edges it ends (nan: none)."""
+    out = np.full(n, np.nan)
+    if len(ends):
+        order = np.lexsort((-values, ends))
+        sorted_ends = ends[order]
+        first = np.r_[True, sorted_ends[1:] != sorted_ends[:-1]]
+        out[sorted_ends[first]] = values[order][first]
+    return out
+
+
+def _detach_ambiguous(root: np.ndarray, a: np.ndarray, b: np.ndarray, score: np.ndarray,
+                      job: np.ndarray, nodes: Nodes) -> np.ndarray:
+    """A new posting matched strongly into its cluster *and* into another cluster it could not join
+    (their details conflict) is ambiguous: which of the two vacancies it copies is not in the posting.
+    Unless its own cluster wins by ``AMBIGUITY_MARGIN`` in match score, it becomes a job of its own
+    rather than a guess. Existing postings never move."""
+    n = len(root)
+    same = root[a] == root[b]
+    ends_in, ends_out = np.concatenate([a[same], b[same]]), np.concatenate([a[~same], b[~same]])
+    best_in = _best_per_node(ends_in, np.concatenate([score[same], score[same]]), n)
+    best_out = _best_per_node(ends_out, np.concatenate([score[~same], score[~same]]), n)
+    vague = (nodes.cols["branch_code"] < 0) & (nodes.cols["road_no_code"] < 0)
+    ambiguous = ~np.isnan(best_in) & ~np.isnan(best_out) & (best_in - best_out < AMBIGUITY_MARGIN) & (job < 0)
+    ambiguous &= vague
+    if not ambiguous.any():
+        return root
+    label = np.where(ambiguous, n + np.arange(n), root)  # detached: a cluster of its own
+    _, inverse = np.unique(label, return_inverse=True)
+    smallest = np.full(inverse.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, inverse, np.arange(n))
+    return smallest[inverse]  # a cluster's root is its smallest node (its earliest posting)
+
+
 def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
             job: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """Cluster root per node, and per node the score of its best edge inside its cluster (nan: alone).
@@ -462,6 +497,8 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
         for x, y in zip(a[slow].tolist(), b[slow].tolist(), strict=True):
             uf.union(x, y)
         root[members] = [uf.find(m) for m in members.tolist()]
+    if AMBIGUITY_MARGIN > 0:
+        root = _detach_ambiguous(root, a, b, score, job, nodes)
     same = root[a] == root[b]
     best = np.full(n, np.nan)
     ends = np.concatenate([a[same], b[same]])
