@@ -200,7 +200,8 @@ def clear_caches() -> None:
 @lru_cache(maxsize=1 << 16)
 def _resolve_squashed(text: str, hint_code: str | None) -> tuple[str | None, str]:
     spans = _scan(text)
-    matched = tuple((key, len(cands) != len(_NAMES[key])) for _, key, _, cands in spans)
+    # a name counts once: an area field repeating the address line (龙华新区 + 龙华新区) is no more evidence
+    matched = tuple(dict.fromkeys((key, len(cands) != len(_NAMES[key])) for _, key, _, cands in spans))
     whole = text if text == "" or any(key == text for key, _ in matched) else None
     return _rank_spans(matched, hint_code, whole)
 
