@@ -134,3 +134,24 @@ def test_structured_salary_wins_and_personal_data_is_masked() -> None:
     for field in ("title", "address", "employer_name", "employer_key"):
         assert "13812345678" not in row[field] and "2345678" not in row[field], (field, row[field])
     assert row["district_adcode"] == "370811" and row["place_method"].startswith("text")
+
+
+def test_workers_spill_to_temp_dir_when_shm_is_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks cross to workers as Arrow IPC files; with no room in /dev/shm they go to the temp dir, and
+    nothing is left behind either way."""
+    import glob
+    import shutil
+    import tempfile
+
+    import transforms.normalise as normalise
+
+    monkeypatch.setattr(normalise, "SPILL_MIN_FREE", 1 << 62)
+    probe = normalise._spill_dir()
+    shutil.rmtree(probe)
+    assert probe.startswith(tempfile.gettempdir())
+    batches = list(_bench().landing_batches(5_000, seed=6, chunk_size=2_500))
+    before = set(glob.glob(f"{tempfile.gettempdir()}/jobpool-normalise-*"))
+    pooled = pa.Table.from_batches(list(normalise_batches(batches, chunk_size=1_500, workers=2)))
+    alone = pa.Table.from_batches(list(normalise_batches(batches, chunk_size=1_500, workers=1)))
+    assert pooled.equals(alone)
+    assert set(glob.glob(f"{tempfile.gettempdir()}/jobpool-normalise-*")) <= before

@@ -385,12 +385,21 @@ def _pool(workers: int) -> Any:
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
+SPILL_MIN_FREE = 1 << 30  # chunks in flight take ~75 MB each; containers often get a 64 MB /dev/shm
+
+
 def _spill_dir() -> str:
-    """Where chunks cross between processes: RAM-backed ``/dev/shm`` when present, else the temp dir."""
+    """Where chunks cross between processes: RAM-backed ``/dev/shm`` when it has room (Docker's default
+    is 64 MB), else the temp dir (its page cache does the same job, with write-back)."""
     import tempfile
 
     shm = "/dev/shm"
-    return tempfile.mkdtemp(prefix="jobpool-normalise-", dir=shm if os.path.isdir(shm) else None)
+    try:
+        st = os.statvfs(shm)
+        roomy = st.f_bavail * st.f_frsize >= SPILL_MIN_FREE
+    except OSError:
+        roomy = False
+    return tempfile.mkdtemp(prefix="jobpool-normalise-", dir=shm if roomy else None)
 
 
 def _write_ipc(batch: pa.RecordBatch, path: str) -> str:
