@@ -617,10 +617,13 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(f"""
         create or replace temp table dd_core_keys as
         with keys as ({block_keys_sql('dd_core_cand', 'dd_core_cand', bucket=False)}),
-        shared as (
+        pool as (
             select node as core_node, key, emp_core, day, false as is_run from keys semi join dd_run_keys using (key)
-            union all
-            select null, key, emp_core, day, true from dd_run_keys
+        ),
+        shared as (
+            select * from pool
+            union all  -- only the blocks the pool shares (a first, full run has none)
+            select null, key, emp_core, day, true from dd_run_keys semi join pool using (key)
         ),
         placed as (
             select *, row_number() over (partition by key order by emp_core, day, is_run, core_node) as pos
