@@ -36,7 +36,6 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawlers.jobposting import posting_to_fields  # noqa: E402
-from jobpool.bench import PeakRSS  # noqa: E402
 from jobpool.config import shared_data_dir  # noqa: E402
 from jobpool.landing import RECORD_SCHEMA  # noqa: E402
 
@@ -132,7 +131,8 @@ def real_batches() -> dict[str, pa.RecordBatch]:
     out["51job"] = job51
     out["51job_gbk"] = [{"title": r["职位"], "base_salary": r["薪资"], "hiring_organization": r["公司"],
                          "job_location": r["地区"], "date_posted": r["时间"], "description": r["岗位信息"],
-                         "extra": {"address": r["公司地址"]}} for r in csv("51job_gbk/51job.csv", encoding="gbk")]
+                         "extra": {"address": r["公司地址"], "district": r["地区"]}}
+                        for r in csv("51job_gbk/51job.csv", encoding="gbk")]
     for r, row in zip(csv("51job_gbk/51job.csv", encoding="gbk"), out["51job_gbk"], strict=True):
         address = r["公司地址"]
         row["job_location"] = address if isinstance(address, str) and "电话" not in address else r["地区"]
@@ -159,6 +159,35 @@ def real_batches() -> dict[str, pa.RecordBatch]:
     return {name: landing_batch(name, rows) for name, rows in out.items()}
 
 
+FEED_SAMPLES = (  # real file, mapping in tests/mappings: what the ingest step lands for each board
+    ("boss", "boss/boss.csv", "boss.toml"), ("51job", "51job/51job.csv", "job51.toml"),
+    ("51job_gbk", "51job_gbk/51job.csv", "job51_gbk.toml"), ("lagou", "lagou/lagou.csv", "lagou.toml"),
+    ("zhaopin", "zhaopin/zhaopin_api.json", "zhaopin_json.toml"),
+)
+
+
+def landed_real_batches() -> dict[str, pa.RecordBatch]:
+    """The Chinese real files landed by the feed ingester with the test mappings (``tests/mappings``):
+    exactly the records the normalise step reads in production, area fields in ``extra`` included."""
+    import pyarrow.parquet as pq
+
+    from jobpool.config import Paths
+    from jobpool.feeds.ingest import ingest_file
+    from jobpool.landing import read_manifest
+
+    root, mappings = shared_data_dir(), Path(__file__).resolve().parents[1] / "tests" / "mappings"
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="normalise-real-") as tmp:
+        for name, sample, mapping in FEED_SAMPLES:
+            home = Paths(Path(tmp) / name)
+            result = ingest_file(root / sample, name, mapping=mappings / mapping, root=home)
+            assert result.status == "landed", (name, result.reason)
+            (row,) = read_manifest(home)
+            table = pq.read_table(row["abs_path"], columns=LANDING_COLUMNS).cast(LANDING_SCHEMA)
+            out[name] = table.combine_chunks().to_batches()[0]
+    return out
+
+
 def _reference(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The per-row path (what normalise_batches did before it went columnar)."""
     from transforms.normalise import NORMALISED_SCHEMA, normalise_rows
@@ -170,27 +199,37 @@ def _reference(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 class CpuTime:
     """CPU seconds of this process and every descendant (pool workers are grandchildren via the fork
     server, so ``RUSAGE_CHILDREN`` would miss them): sampled in a thread, last value per process kept.
-    Also the peak PSS of the process tree: RSS summed over processes counts shared pages (libraries,
-    the fork server's preloaded module) once per process, PSS splits them."""
+    Also the peak RSS summed over the process tree and its peak PSS: summed RSS counts shared pages
+    (libraries, the fork server's preloaded module, memory-mapped chunks) once per process, PSS splits
+    them. One light sampler (RSS and CPU every 0.2 s, PSS, which walks every page table, once a second)
+    so that measuring does not take a visible share of the two cores it measures."""
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, interval: float = 0.2, pss_every: int = 5) -> None:
         import threading
 
         import psutil
 
         self._me, self._seen, self._stop = psutil.Process(), {}, threading.Event()
-        self.peak_pss = 0
+        self.peak_rss = self.peak_pss = 0
+        self._pss_every, self._ticks = pss_every, 0
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
 
     def _sample(self) -> None:
-        pss = 0
+        rss = pss = 0
+        with_pss = self._ticks % self._pss_every == 0
+        self._ticks += 1
         for proc in [self._me, *self._me.children(recursive=True)]:
             try:
                 t = proc.cpu_times()
                 self._seen[proc.pid] = t.user + t.system
-                pss += proc.memory_full_info().pss
+                if with_pss:
+                    full = proc.memory_full_info()
+                    rss, pss = rss + full.rss, pss + full.pss
+                else:
+                    rss += proc.memory_info().rss
             except Exception:  # noqa: BLE001 - a worker may exit between listing and reading
                 pass
+        self.peak_rss = max(self.peak_rss, rss)
         self.peak_pss = max(self.peak_pss, pss)
 
     def _run(self, interval: float) -> None:
@@ -221,9 +260,8 @@ def run(n: int, workers: int | None, chunk: int, reference: bool = False) -> dic
             for batch in landing_batches(n):
                 writer.write_batch(batch)
         gc.collect()
-        sampler = PeakRSS()
         load = os.getloadavg()[0]
-        with sampler.measure(), CpuTime() as cpu:
+        with CpuTime() as cpu:
             started = time.perf_counter()
             out = 0
             batches = pq.ParquetFile(path).iter_batches(batch_size=50_000)
@@ -233,8 +271,9 @@ def run(n: int, workers: int | None, chunk: int, reference: bool = False) -> dic
                 out += batch.num_rows
             seconds = time.perf_counter() - started
     assert out == n, (out, n)
-    return {"records": n, "seconds": seconds, "records_per_s": n / seconds, "peak_rss_mb": sampler.peak / 2**20,
-            "cpu_seconds": cpu.seconds, "load_before": load, "peak_pss_mb": cpu.peak_pss / 2**20}
+    return {"records": n, "seconds": seconds, "records_per_s": n / seconds, "peak_rss_mb": cpu.peak_rss / 2**20,
+            "cpu_seconds": cpu.seconds, "load_before": load,
+            "load_after": os.getloadavg()[0], "peak_pss_mb": cpu.peak_pss / 2**20}
 
 
 def report() -> None:
@@ -243,16 +282,18 @@ def report() -> None:
 
     from transforms.normalise import normalise_batch
 
-    sets = dict(real_batches())
+    landed = landed_real_batches()
+    sets = {**{f"{k} (landed by feed)": v for k, v in landed.items()},
+            **{k: v for k, v in real_batches().items() if k not in landed}}
     sets["generated demo (100k)"] = pa.concat_batches(list(landing_batches(100_000)))
-    print(f"{'file':<22}{'rows':>8}{'city':>8}{'district':>10}{'town':>8}  coordinates (status: rows)")
+    print(f"{'file':<30}{'rows':>8}{'city':>8}{'district':>10}{'town':>8}  coordinates (status: rows)")
     hits: dict[str, Counter[str]] = {}
     for name, batch in sets.items():
         out = normalise_batch(batch).to_pydict()
         n = batch.num_rows
         share = {k: sum(v is not None for v in out[k]) / n for k in ("city_adcode", "district_adcode", "town_adcode")}
         coords = Counter(s for s in out["coord_status"] if s != "missing")
-        print(f"{name:<22}{n:>8,}{share['city_adcode']:>8.1%}{share['district_adcode']:>10.1%}"
+        print(f"{name:<30}{n:>8,}{share['city_adcode']:>8.1%}{share['district_adcode']:>10.1%}"
               f"{share['town_adcode']:>8.1%}  {dict(coords.most_common())}")
         hits[name] = Counter(r for rules in out["tag_rules"] if rules for r in rules.split(","))
     print("\ntagging rules fired (rows)")
@@ -277,7 +318,7 @@ def main() -> None:
         r = run(n, args.workers, args.chunk, args.reference)
         print(f"normalise {r['records']:>9,} records: {r['seconds']:7.2f} s  {r['records_per_s']:>9,.0f} records/s  "
               f"peak RSS {r['peak_rss_mb']:,.0f} MB (PSS {r['peak_pss_mb']:,.0f} MB)  CPU {r['cpu_seconds']:.1f} s "
-              f"(load avg before {r['load_before']:.1f})", flush=True)
+              f"(1-min load avg before {r['load_before']:.1f}, after {r['load_after']:.1f})", flush=True)
 
 
 if __name__ == "__main__":

@@ -249,3 +249,45 @@ def test_real_cpca_addresses_and_speed(real: Path) -> None:
     rate = len(distinct) / (time.perf_counter() - start)
     print(f"\nresolve_place: {rate:,.0f} distinct (cold-cache) calls/s over {len(distinct)} addresses")
     assert rate > 2_000
+
+
+# ------------------------------------------------------------------------- landed records, all fields
+
+# Share of records with a district adcode after normalising what the feed ingester lands with
+# tests/mappings (docs/normalisation.md "Places"); thresholds a little under the measured shares.
+DISTRICT_SHARE = {"boss": 0.90, "51job": 0.60, "51job_gbk": 0.75, "lagou": 0.97, "zhaopin": 0.15}
+
+
+def test_real_feeds_district_share(real: Path) -> None:
+    import importlib.util
+
+    from transforms.normalise import normalise_batch
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "normalise_bench.py"
+    spec = importlib.util.spec_from_file_location("normalise_bench", path)
+    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    for name, batch in bench.landed_real_batches().items():
+        out = normalise_batch(batch)
+        district = out.column("district_adcode").drop_null()
+        share = len(district) / batch.num_rows
+        print(f"\n{name}: district adcode {share:.1%} of {batch.num_rows:,}")
+        assert share >= DISTRICT_SHARE[name], (name, share)
+        assert out.column("city_adcode").null_count / batch.num_rows <= 0.03, name
+        if name == "51job_gbk":  # its 地区 field (城市-区) lands as extra.district: the place must lie in that city
+            _assert_in_area_city(batch, out)
+
+
+def _assert_in_area_city(batch: pa.RecordBatch, out: pa.RecordBatch) -> None:
+    from transforms.place import _chain
+
+    checked = wrong = 0
+    for extra, district, city in zip(batch.column("extra").to_pylist(), out.column("district_adcode").to_pylist(),
+                                     out.column("city_adcode").to_pylist(), strict=True):
+        area = json.loads(extra).get("district") if extra else None
+        code = district or city
+        if area and code:
+            checked += 1
+            wrong += not any(e.name.startswith(area.split("-")[0]) for e in _chain(code))
+    print(f"51job_gbk: {wrong} of {checked:,} places outside the city of their 地区 field")
+    assert wrong / checked <= 0.01

@@ -49,6 +49,7 @@ SALARY_TOLERANCE = 0.015  # relative: 8万/年 vs 6600元/月 is rounding; 4400 
 GEO_CONFLICT_KM = 0.5
 MAX_DAYS_APART = 90
 THRESHOLD = 0.62  # match_score needed to join a cluster
+AMBIGUITY_MARGIN = 0.05  # a posting as strongly matched into two incompatible clusters joins neither
 
 #: innermost bracket naming a branch: 鸿远超市（疃里店）, （长沟门店2分店）, （马营校区）
 _BRANCH_RX = r"[（(]([^（）()\s]{1,14}?(?:店|站|部|点|中心|区|处|基地|分公司|院|所|厂|场))[）)]"
@@ -80,37 +81,69 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def node_features_sql(relation: str) -> str:
-    """SQL over ``relation`` (normalised postings + ``node``) → the comparable fields of each posting."""
-    prefixes = "|".join(place_prefixes())
-    return f"""
-    select node,
-        coalesce(district_adcode, city_adcode, '') as district,
-        coalesce(nullif(regexp_replace(employer_key, '^(?:{prefixes})+', ''), ''), employer_key, '') as emp_core,
-        title_norm,
-        nullif(regexp_replace(coalesce(
+#: fields read out of free text by regex; stored in core.posting (``match_<name>``, '' = none stated) so
+#: an incremental run never re-parses the pool's descriptions
+PARSED = ("branch", "road_no", "hours", "headcount", "contact")
+
+
+def _parsed_sql() -> dict[str, str]:
+    """SQL per parsed field over a normalised posting (null when the posting does not state it)."""
+    return {
+        "branch": f"""nullif(regexp_replace(coalesce(
             nullif(employer_branch, ''),
             nullif(regexp_extract(coalesce(address, '') || ' ' || coalesce(description, ''),
                                   {_sql_str(_BRANCH_RX)}, 1), '')
-        ), '[\\s()（）]', '', 'g'), '') as branch,
+        ), '[\\s()（）]', '', 'g'), '')""",
+        "road_no": "nullif(regexp_extract(coalesce(address, ''), '(\\d+)号', 1), '')",
+        "hours": f"""nullif(regexp_replace(regexp_extract(coalesce(description, ''), {_sql_str(_HOURS_RX)}, 0),
+                              '[\\s：次日至到~～—]', '', 'g'), '')""",
+        "headcount": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_HEADCOUNT_RX)}, 1), '')",
+        "contact": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_CONTACT_RX)}, 1), '')",
+    }
+
+
+def _emp_core_sql() -> str:
+    """The employer key without the place names it may start with (济宁, 兖州区 …): its first two
+    characters are the trade name (字号) a legal name and a shop name share."""
+    prefixes = "|".join(place_prefixes())
+    return f"coalesce(nullif(regexp_replace(employer_key, '^(?:{prefixes})+', ''), ''), employer_key, '')"
+
+
+def node_features_sql(relation: str, stored: bool = False) -> str:
+    """SQL over ``relation`` (normalised postings + ``node``) → the comparable fields of each posting.
+    ``stored``: ``relation`` is core.posting-shaped; parsed fields come from its ``match_*`` columns and
+    clauses are only split for rows without a stored ``text_signature`` (rows loaded before either existed)."""
+    parsed = _parsed_sql()
+    emp_core = _emp_core_sql()
+    if stored:
+        parsed = {k: f"nullif(coalesce(match_{k}, {v}), '')" for k, v in parsed.items()}
+        emp_core = f"coalesce(match_employer, {emp_core})"
+    clauses = f"""list_distinct(list_transform(
+            list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
+                        lambda c: length(c) >= 2),
+            lambda c: hash(c)))"""
+    if stored:
+        clauses = f"case when text_signature is null then {clauses} else []::ubigint[] end"
+    return f"""
+    select node,
+        coalesce(district_adcode, city_adcode, '') as district,
+        {emp_core} as emp_core,
+        title_norm,
+        {parsed["branch"]} as branch,
         town,
-        nullif(regexp_extract(coalesce(address, ''), '(\\d+)号', 1), '') as road_no,
-        nullif(regexp_replace(regexp_extract(coalesce(description, ''), {_sql_str(_HOURS_RX)}, 0),
-                              '[\\s：次日至到~～—]', '', 'g'), '') as hours,
+        {parsed["road_no"]} as road_no,
+        {parsed["hours"]} as hours,
         case when coord_status in ('ok', 'swapped') then latitude end as lat,
         case when coord_status in ('ok', 'swapped') then longitude end as lon,
         -- monthly pay before extra months: 4-5千·13薪 and 4000-5000元/月 are the same offer
         salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
         salary_monthly_max * 12 / coalesce(nullif(salary_months, 0), 12) as sal_max,
-        nullif(regexp_extract(coalesce(description, ''), {_sql_str(_HEADCOUNT_RX)}, 1), '') as headcount,
-        nullif(regexp_extract(coalesce(description, ''), {_sql_str(_CONTACT_RX)}, 1), '') as contact,
+        {parsed["headcount"]} as headcount,
+        {parsed["contact"]} as contact,
         coalesce(is_night_shift, false) as night,
         coalesce(salary_negotiable, false) and salary_monthly_min is null as sal_open,
         (date_posted - date '2000-01-01')::integer as day,
-        list_distinct(list_transform(
-            list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
-                        lambda c: length(c) >= 2),
-            lambda c: hash(c))) as clauses
+        {clauses} as clauses{", text_signature" if stored else ""}
     from {relation}
     """
 
@@ -264,16 +297,25 @@ def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.nd
     return out
 
 
-def load_nodes(con: duckdb.DuckDBPyConnection, features: str) -> Nodes:
-    """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses.
+def load_nodes(con: duckdb.DuckDBPyConnection, features: str, stored: bool = False) -> Nodes:
+    """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses (``stored``:
+    take the signature from ``text_signature`` where the pool has one).
     Fields compared only for equality arrive as 63-bit hashes (-1: not stated), computed by DuckDB."""
     codes = ", ".join(f"case when coalesce({c}, '') = '' then -1 else (hash({c}) >> 1)::bigint end as {c}_code"
                       for c in CODED)
     floats = ", ".join(f"coalesce({c}, 'NaN'::double) as {c}" for c in ("lat", "lon", "sal_min", "sal_max"))
+    extra = ", text_signature" if stored else ""
     table = con.sql(f"select {codes}, {floats}, coalesce(title_norm, '') as title_norm, night, sal_open, "
-                    f"coalesce(day, -1) as day, clauses from {features} order by node").to_arrow_table()
-    cols = {name: table.column(name).to_numpy() for name in table.column_names if name != "clauses"}
+                    f"coalesce(day, -1) as day, clauses{extra} from {features} order by node").to_arrow_table()
+    cols = {name: table.column(name).to_numpy() for name in table.column_names
+            if name not in ("clauses", "text_signature")}
     sig = minhash(table.column("clauses").combine_chunks())
+    if stored:
+        kept = table.column("text_signature").combine_chunks()
+        has = ~np.asarray(kept.is_null().to_numpy(zero_copy_only=False))
+        if has.any():
+            values = kept.filter(pa.array(has)).flatten().to_numpy(zero_copy_only=False).astype(np.uint32)
+            sig[has] = values.reshape(-1, NUM_PERM)
     return Nodes(cols, sig)
 
 
@@ -363,6 +405,40 @@ class _Clusters:
         return True
 
 
+def _best_per_node(ends: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per node the largest of ``values`` over the edges it ends (nan: none)."""
+    out = np.full(n, np.nan)
+    if len(ends):
+        order = np.lexsort((-values, ends))
+        sorted_ends = ends[order]
+        first = np.r_[True, sorted_ends[1:] != sorted_ends[:-1]]
+        out[sorted_ends[first]] = values[order][first]
+    return out
+
+
+def _detach_ambiguous(root: np.ndarray, a: np.ndarray, b: np.ndarray, score: np.ndarray,
+                      job: np.ndarray, nodes: Nodes) -> np.ndarray:
+    """A new posting matched strongly into its cluster *and* into another cluster it could not join
+    (their details conflict) is ambiguous: which of the two vacancies it copies is not in the posting.
+    Unless its own cluster wins by ``AMBIGUITY_MARGIN`` in match score, it becomes a job of its own
+    rather than a guess. Existing postings never move."""
+    n = len(root)
+    same = root[a] == root[b]
+    ends_in, ends_out = np.concatenate([a[same], b[same]]), np.concatenate([a[~same], b[~same]])
+    best_in = _best_per_node(ends_in, np.concatenate([score[same], score[same]]), n)
+    best_out = _best_per_node(ends_out, np.concatenate([score[~same], score[~same]]), n)
+    vague = (nodes.cols["branch_code"] < 0) & (nodes.cols["road_no_code"] < 0)
+    ambiguous = ~np.isnan(best_in) & ~np.isnan(best_out) & (best_in - best_out < AMBIGUITY_MARGIN) & (job < 0)
+    ambiguous &= vague
+    if not ambiguous.any():
+        return root
+    label = np.where(ambiguous, n + np.arange(n), root)  # detached: a cluster of its own
+    _, inverse = np.unique(label, return_inverse=True)
+    smallest = np.full(inverse.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, inverse, np.arange(n))
+    return smallest[inverse]  # a cluster's root is its smallest node (its earliest posting)
+
+
 def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
             job: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """Cluster root per node, and per node the score of its best edge inside its cluster (nan: alone).
@@ -421,6 +497,8 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
         for x, y in zip(a[slow].tolist(), b[slow].tolist(), strict=True):
             uf.union(x, y)
         root[members] = [uf.find(m) for m in members.tolist()]
+    if AMBIGUITY_MARGIN > 0:
+        root = _detach_ambiguous(root, a, b, score, job, nodes)
     same = root[a] == root[b]
     best = np.full(n, np.nan)
     ends = np.concatenate([a[same], b[same]])
@@ -518,25 +596,69 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(f"create or replace temp table dd_run_keys as "
                 f"{block_keys_sql('dd_run_feat', 'dd_run_text', bucket=False)}")
 
-    # existing postings sharing a block key with this run (keys from cheap columns; heavy ones unread)
-    con.execute("create or replace temp view dd_core_all as "
-                "select hash(source || chr(31) || source_record_id) as node, * from core.posting")
-    text_keys = ", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))
-    con.execute(f"create or replace temp view dd_core_text as select node, {text_keys} from dd_core_all")
-    con.execute(f"create or replace temp view dd_core_feat_all as {node_features_sql('dd_core_all')}")
+    # existing postings that can share a block key with this run: every key starts with district +
+    # trade name, so the pool is first cut to the run's (district, trade name) pairs from stored columns
+    # (rowid-addressed, no text read); then only rows within the sorted neighbourhood of a run posting
+    # are kept: in a block sorted by employer and date, pool rows more than two buckets away from every
+    # run row can never pair with one
+    con.execute(f"""
+        create or replace temp table dd_core_cand as
+        select * from (
+            select rowid as node, coalesce(district_adcode, city_adcode, '') as district,
+                   coalesce(match_employer, {_emp_core_sql()}) as emp_core, title_norm,
+                   salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
+                   (date_posted - date '2000-01-01')::integer as day,
+                   {", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))}
+            from core.posting
+        ) c semi join (select distinct district, left(emp_core, 2) as stem from dd_run_feat) r
+          on r.district = c.district and r.stem = left(c.emp_core, 2)
+    """)
+    reach = 2 * BLOCK_BUCKET
     con.execute(f"""
         create or replace temp table dd_core_keys as
-        with keys as ({block_keys_sql('dd_core_feat_all', 'dd_core_text', bucket=False)})
-        select node as core_node, key, emp_core, day from keys semi join dd_run_keys using (key)
+        with keys as ({block_keys_sql('dd_core_cand', 'dd_core_cand', bucket=False)}),
+        pool as (
+            select node as core_node, key, emp_core, day, false as is_run from keys semi join dd_run_keys using (key)
+        ),
+        shared as (
+            select * from pool
+            union all  -- only the blocks the pool shares (a first, full run has none)
+            select null, key, emp_core, day, true from dd_run_keys semi join pool using (key)
+        ),
+        placed as (
+            select *, row_number() over (partition by key order by emp_core, day, is_run, core_node) as pos
+            from shared
+        ),
+        near as (
+            select *,
+                max(case when is_run then pos end) over (partition by key order by pos
+                    rows between unbounded preceding and current row) as run_before,
+                min(case when is_run then pos end) over (partition by key order by pos
+                    rows between current row and unbounded following) as run_after
+            from placed
+        )
+        select core_node, key, emp_core, day from near
+        where not is_run and (pos - run_before <= {reach} or run_after - pos <= {reach})
     """)
+    # the pool's text is read only for rows loaded before the parsed fields were stored
+    legacy = con.execute("select count(*) from core.posting where match_branch is null or match_employer is null"
+                         " or text_signature is null").fetchall()[0][0] > 0
+    text_cols = ("description", "address", "employer_branch")
+    text = "" if legacy else "".join(f", null::varchar as {c}" for c in text_cols)
+    wanted = ("source, source_record_id, job_id, district_adcode, city_adcode, employer_key, title_norm, town, "
+              "coord_status, latitude, longitude, salary_monthly_min, salary_monthly_max, salary_months, "
+              "salary_negotiable, is_night_shift, date_posted, text_signature, "
+              + ", ".join(f"match_{k}" for k in (*PARSED, "employer"))
+              + ("".join(f", {c}" for c in text_cols) if legacy else ""))
     con.execute(f"""
         create or replace temp table dd_core_nodes as
         select ({n_run} + row_number() over (order by p.source, p.source_record_id) - 1)::bigint as node,
-               p.node as core_node, p.* exclude (node)
-        from dd_core_all p semi join dd_core_keys k on k.core_node = p.node
+               p.rowid as core_node, {wanted}{text}
+        from core.posting p
+        where p.rowid in (select distinct core_node from dd_core_keys)
     """)
-    con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes')}")
-    nodes = _concat(run, load_nodes(con, "dd_core_feat"))
+    con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes', stored=True)}")
+    nodes = _concat(run, load_nodes(con, "dd_core_feat", stored=True))
     con.execute(f"""
         create or replace temp table dd_keys as
         with keyed as (
@@ -584,7 +706,11 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
         "node": pa.array(np.arange(len(root), dtype=np.int64)), "root": pa.array(root.astype(np.int64)),
         "best": pa.array(best, from_pandas=True)}))
     con.register("dd_sig", pa.table({"node": pa.array(np.arange(n_run, dtype=np.int64)), "sig": signatures}))
-    table = con.sql("""
+    # the parsed fields go to core.posting with the job ('' = not stated), so later runs need not re-parse
+    parsed_m = ", ".join(f"coalesce(f.{k}, '') as {k}" for k in (*PARSED, "emp_core"))
+    parsed_out = ",\n            ".join(f"coalesce(m.{k}, first_copy.{k}, k.match_{k}) as match_{k}" for k in PARSED)
+    parsed_out += ",\n            coalesce(m.emp_core, first_copy.emp_core, k.match_employer) as match_employer"
+    table = con.sql(f"""
         with clusters as (
             select root, count(*) as size, any_value(c.job_id) as existing_job
             from dd_root left join dd_core_nodes c using (node)
@@ -595,7 +721,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
             from dd_run_nodes r semi join clusters on clusters.root = r.node
         ),
         matched as (
-            select n.node, n.source, n.source_record_id, d.best, s.sig,
+            select n.node, n.source, n.source_record_id, d.best, s.sig, {parsed_m},
                 coalesce(c.existing_job,
                          -- a record that founded a job before and has since moved: keep ids unique
                          case when substr(i.h, 1, 16) in (select job_id from core.job)
@@ -605,6 +731,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
             from dd_run_nodes n
             join dd_root d using (node)
             join dd_sig s using (node)
+            join dd_run_feat f using (node)
             join clusters c on c.root = d.root
             left join new_ids i on i.root = d.root
         )
@@ -614,7 +741,8 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
                  when r.same_content then 'exact_record'
                  else m.match_rule end as match_rule,
             case when r.copy_rank > 1 or r.same_content then 1.0 else m.best end as match_score,
-            coalesce(m.sig, first_copy.sig, k.text_signature) as text_signature
+            coalesce(m.sig, first_copy.sig, k.text_signature) as text_signature,
+            {parsed_out}
         from dd_run r
         left join dd_run_nodes n using (batch_id, record_index)
         left join matched m on m.node = n.node

@@ -77,13 +77,26 @@ _TRUNCATION_TAILS = (".", "…")
 _SUFFIX_LAST = frozenset(c for suffix in _LEGAL_SUFFIXES for c in (suffix[-1], suffix[-1].upper()))
 
 
+# Every character a legal-suffix chain can hold (``re.I`` folds included), as a class: a chain lies in
+# the maximal tail run of such characters, so the end-anchored suffix pattern only runs on that run
+# (the reversed text lets ``match`` measure the run without trying every start position).
+_SUFFIX_CHARS = re.compile(
+    "[" + "".join(sorted({re.escape(c) for suffix in _LEGAL_SUFFIXES for c in suffix})) + r"\s,]*", re.I
+)
+_WS = re.compile(r"\s+")
+_BRACKET_ENDS = (")", "]", "】")
+
+
 def _strip_suffixes(text: str) -> str:
-    return _SUFFIX_RX.sub("", text) if text.rstrip()[-1:] in _SUFFIX_LAST else text
+    if text.rstrip()[-1:] not in _SUFFIX_LAST:
+        return text
+    start = len(text) - _SUFFIX_CHARS.match(text[::-1]).end()  # type: ignore[union-attr]
+    return text[:start] + _SUFFIX_RX.sub("", text[start:])
 
 
 def _split_branch(name: str) -> tuple[str, str | None, str]:
     """(display name, branch, text the key is built from); a legal-form bracket is dropped from the key."""
-    m = _TRAILING_BRACKET.match(name)
+    m = _TRAILING_BRACKET.match(name) if name.endswith(_BRACKET_ENDS) else None
     if m:
         if _LEGAL_BRACKET.match(m.group("branch")):
             return name, None, m.group("base").strip()
@@ -95,14 +108,19 @@ def _split_branch(name: str) -> tuple[str, str | None, str]:
     return name, None, name
 
 
-@lru_cache(maxsize=131_072)
-def normalise_employer(name: str | None) -> Employer | None:
-    """Return the cleaned ``Employer``; None for blank names and the ``-1``/``[]`` sentinels."""
+def employer_parts(name: object) -> tuple[str, str, str | None] | None:
+    """(display name, key, branch) of :func:`normalise_employer`, uncached and without the dataclass:
+    the batch path calls it once per distinct name, and names rarely repeat across batches."""
     if name is None:
         return None
     s = unicodedata.normalize("NFKC", str(name))
-    s = _RATING.sub("", s)
-    s = re.sub(r"\s+", " ", s).strip()
+    if "\n" in s:
+        s = _RATING.sub("", s)
+    # After NFKC every whitespace character but " " is non-printable, so a printable text without a
+    # double space has nothing for the collapse to change.
+    if "  " in s or not s.isprintable():
+        s = _WS.sub(" ", s)
+    s = s.strip()
     if not s or s in {"-1", "[]", "nan"}:
         return None
     display, branch, base = _split_branch(s)
@@ -113,4 +131,11 @@ def normalise_employer(name: str | None) -> Employer | None:
     if _GENERIC.match(core):
         core = _strip_suffixes(base).strip() or base
     key = _PUNCT.sub("", core).lower() or _PUNCT.sub("", base).lower()
-    return Employer(name=display, key=key, branch=branch)
+    return display, key, branch
+
+
+@lru_cache(maxsize=131_072)
+def normalise_employer(name: str | None) -> Employer | None:
+    """Return the cleaned ``Employer``; None for blank names and the ``-1``/``[]`` sentinels."""
+    parts = employer_parts(name)
+    return None if parts is None else Employer(*parts)

@@ -336,6 +336,45 @@ def _prefix(explicit: str, title_l: str) -> tuple[tuple[Rule, str] | None, froze
     return type_rule, frozenset(r.name for r in FLAG_RULES if _fires(r, everything))
 
 
+def _rule_hits(texts: Any, n_rules: int) -> Any:
+    """Boolean matrix texts × (description type rules, flag rules): which rules' RE2 supersets match.
+
+    Every text is known to match at least one of them (the pre-filter), and most match exactly one,
+    so the rules are found by halving: test the union of one half of the rules, rows it misses must
+    match the other half, only rows it hits are tested against the other half too. About 1.5 RE2
+    passes per level instead of one pass per rule (4 levels for 16 rules)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rules = (*_DESC_TYPE_RULES, *FLAG_RULES)
+    hits = np.zeros((len(texts), n_rules), dtype=bool)
+
+    def match(sub: Any, ids: range) -> Any:
+        pattern = "|".join(f"(?:{_RULE_RE2[rules[i].name]})" for i in ids)
+        return pc.fill_null(pc.match_substring_regex(sub, pattern), False).to_numpy(zero_copy_only=False)
+
+    def split(ids: range, where: Any, sub: Any) -> None:
+        if not len(where):
+            return
+        if len(ids) == 1:
+            hits[where, ids[0]] = True
+            return
+        half = len(ids) // 2
+        low, high = ids[:half], ids[half:]
+        in_low = match(sub, low)
+        low_rows = np.flatnonzero(in_low)
+        both = np.zeros(len(where), dtype=bool)
+        if len(low_rows):
+            both[low_rows] = match(sub.take(pa.array(low_rows)), high)
+        high_rows = np.flatnonzero(~in_low | both)
+        split(low, where[low_rows], sub.take(pa.array(low_rows)))
+        split(high, where[high_rows], sub.take(pa.array(high_rows)))
+
+    split(range(n_rules), np.arange(len(texts)), texts)
+    return hits
+
+
 def classify_batch(explicit: Any, title: Any, description: Any) -> dict[str, Any]:
     """Vectorised :func:`classify`: Arrow arrays of explicit text (:func:`explicit_text`), raw titles and
     raw descriptions in; ``RESULT_FIELDS`` → Arrow array out, identical to the per-row function."""
@@ -381,23 +420,26 @@ def classify_batch(explicit: Any, title: Any, description: Any) -> dict[str, Any
     if len(rows):
         sub = description.take(pa.array(rows))
         rules = (*_DESC_TYPE_RULES, *FLAG_RULES)
-        hits = np.column_stack(
-            [pc.fill_null(pc.match_substring_regex(sub, _RULE_RE2[r.name]), False).to_numpy(zero_copy_only=False)
-             for r in rules]
-        )
         n_type = len(_DESC_TYPE_RULES)
-        for j, (row, desc) in enumerate(zip(rows, sub.to_pylist(), strict=True)):
+        # rows × rules hit matrix → one pattern id per row; per pattern, the rules worth running (usually 1)
+        weights = np.left_shift(np.int64(1), np.arange(len(rules), dtype=np.int64))
+        patterns, pattern_of = np.unique(_rule_hits(sub, len(rules)) @ weights, return_inverse=True)
+        candidates = [
+            (tuple(r for i, r in enumerate(rules[:n_type]) if int(p) >> i & 1),
+             tuple(r for i, r in enumerate(rules[n_type:], n_type) if int(p) >> i & 1))
+            for p in patterns
+        ]
+        for row, desc, pattern in zip(rows, sub.to_pylist(), pattern_of.reshape(-1).tolist(), strict=True):
             key = (int(p_inverse[row]), desc)
             k = cache.get(key)
             if k is None:
                 type_rule, flags = prefixes[key[0]]
+                type_hits, flag_hits = candidates[pattern]
                 desc_l = desc.lower()
                 if type_rule is None:
-                    rule = next((r for r, h in zip(rules[:n_type], hits[j, :n_type], strict=True)
-                                 if h and _fires(r, desc_l)), None)
+                    rule = next((r for r in type_hits if _fires(r, desc_l)), None)
                     type_rule = (rule, "description") if rule is not None else None
-                more = frozenset(r.name for r, h in zip(rules[n_type:], hits[j, n_type:], strict=True)
-                        if h and r.name not in flags and _fires(r, desc_l))
+                more = frozenset(r.name for r in flag_hits if r.name not in flags and _fires(r, desc_l))
                 k = remember(key, _combine(type_rule, flags | more))
             index[row] = k
     types = [pa.string(), *([pa.bool_()] * 8), pa.string()]

@@ -200,7 +200,8 @@ def clear_caches() -> None:
 @lru_cache(maxsize=1 << 16)
 def _resolve_squashed(text: str, hint_code: str | None) -> tuple[str | None, str]:
     spans = _scan(text)
-    matched = tuple((key, len(cands) != len(_NAMES[key])) for _, key, _, cands in spans)
+    # a name counts once: an area field repeating the address line (龙华新区 + 龙华新区) is no more evidence
+    matched = tuple(dict.fromkeys((key, len(cands) != len(_NAMES[key])) for _, key, _, cands in spans))
     whole = text if text == "" or any(key == text for key, _ in matched) else None
     return _rank_spans(matched, hint_code, whole)
 
@@ -489,9 +490,15 @@ def _city_of(code: str | None) -> _Entity | None:
     return next((e for e in _chain(code) if e.level == "city"), None) if code else None
 
 
-def _text_code(text: object, city_hint: object) -> tuple[str | None, str]:
-    """(adcode, method) from the location text and the city hint alone."""
+def _text_code(text: object, city_hint: object, area: object = None) -> tuple[str | None, str]:
+    """(adcode, method) from the location text (with the record's other area text) and the city hint.
+
+    ``area`` is any further place text the record carries beside its address line (a board's
+    ``城市-区`` field, a region): read together with the text, so ``上班地址 : 民治地铁站`` with the
+    area ``深圳-龙华区`` resolves to the district the address line alone never names."""
     hint_code = _hint_city(city_hint if isinstance(city_hint, str) else None)
+    if isinstance(area, str) and area.strip():
+        text = f"{area} {text}" if isinstance(text, str) and text.strip() else area
     if isinstance(text, str) and text.strip():
         return _resolve_text(_clean(text), hint_code)
     if hint_code:
@@ -537,10 +544,11 @@ def _decide(
 
 
 def resolve_place(
-    text: str | None, city_hint: str | None = None, lat: object = None, lon: object = None
+    text: str | None, city_hint: str | None = None, lat: object = None, lon: object = None, area: str | None = None
 ) -> Place:
-    """Resolve a location string (+ optional city hint and coordinates) to a Place; never raises."""
-    code, method = _text_code(text, city_hint)
+    """Resolve a location string (+ optional city hint, coordinates and further area text of the same
+    record) to a Place; never raises."""
+    code, method = _text_code(text, city_hint, area)
     la, lo, status = check_coords(lat, lon)
     district_at, far = None, False
     if la is not None and lo is not None:
@@ -560,20 +568,27 @@ def _needs_far(code: str | None) -> bool:
     return city is not None and city.adcode != JINING
 
 
-def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any) -> dict[str, Any]:
+def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any, area: Any = None) -> dict[str, Any]:
     """Vectorised :func:`resolve_place` over aligned columns; returns ``PLACE_FIELDS`` → Arrow array.
 
-    ``text`` and ``city_hint`` are Arrow string arrays, ``lat``/``lon`` float arrays (NaN = none). The text
-    is read once per distinct (text, hint); coordinates are checked and placed in districts with numpy;
-    :func:`_decide` runs once per distinct (reading, status, district, far) — same answers as the scalar
-    function, row for row."""
+    ``text``, ``city_hint`` and ``area`` are Arrow string arrays, ``lat``/``lon`` float arrays (NaN = none).
+    The text is read once per distinct (text, hint, area); coordinates are checked and placed in
+    districts with numpy; :func:`_decide` runs once per distinct (reading, status, district, far) —
+    same answers as the scalar function, row for row."""
     import numpy as np
     import pyarrow as pa
 
     from transforms.columnar import encode_codes, encode_many, gather
 
-    reading_idx, pairs = encode_many(text, city_hint)
-    readings = [_text_code(t, h) for t, h in pairs]
+    if area is None:
+        area = pa.nulls(len(text), pa.string())
+    text_idx, triples = encode_many(text, city_hint, area)
+    # many distinct texts (street numbers, rooms) give the same reading: key the rest on the reading
+    reading_ids: dict[tuple[str | None, str], int] = {}
+    per_text = np.array([reading_ids.setdefault(_text_code(t, h, a), len(reading_ids)) for t, h, a in triples],
+                        dtype=np.int64)
+    readings = list(reading_ids)
+    reading_idx = per_text[text_idx] if len(text_idx) else np.zeros(0, dtype=np.int64)
     la, lo, status = check_coords_arrays(lat, lon)
     n = len(status)
     has = (status == "ok") | (status == "swapped")

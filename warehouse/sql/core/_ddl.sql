@@ -62,6 +62,13 @@ create table if not exists core.posting (
 -- MinHash signature of its description, so later runs block against it without re-reading text.
 alter table core.posting add column if not exists match_score double;
 alter table core.posting add column if not exists text_signature uinteger[];
+-- fields dedup parses out of the text ('' = not stated; null = loaded before they were stored)
+alter table core.posting add column if not exists match_branch varchar;
+alter table core.posting add column if not exists match_road_no varchar;
+alter table core.posting add column if not exists match_hours varchar;
+alter table core.posting add column if not exists match_headcount varchar;
+alter table core.posting add column if not exists match_contact varchar;
+alter table core.posting add column if not exists match_employer varchar;   -- employer key without place prefixes
 
 create table if not exists core.job (
     job_id              varchar primary key,
