@@ -116,7 +116,7 @@ def _run_steps(root: Paths, sampler: PeakRSS, label: str) -> list[dict[str, Any]
         stages.append({"phase": label, "stage": name, "seconds": round(result.seconds, 2),
                        "records": result.records, "records_per_s": round(rate),
                        "peak_rss_mb": round(sampler.peak / 2**20), "detail": detail})
-        print(f"  {label:<12}{name:<12}{result.seconds:8.2f}s {rate:>10,.0f} rec/s "
+        print(f"  {label:<15}{name:<12}{result.seconds:8.2f}s {rate:>10,.0f} rec/s "
               f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
     return stages
 
@@ -133,12 +133,14 @@ def _land_timed(root: Paths, sampler: PeakRSS, n: int, seed: int, label: str, pr
 
 
 def run_bench(n_postings: int = 100_000, out: Path | None = None, seed: int = 1,
-              incremental: int = 0, base: Path | None = None) -> dict[str, Any]:
+              incremental: int = 0, base: Path | None = None, repeat: int = 1) -> dict[str, Any]:
     """Full run on ``n_postings``, then (``incremental`` > 0) a second run that adds that many new
     postings to the pool the first run built — the incremental load-and-publish case.
 
     With ``base``, the full run's home is kept in that folder and reused by later calls with the same
     N and seed (the incremental phase then runs on a copy), so the incremental case can be measured
+    ``repeat`` > 1 runs that many incremental batches one after another (the first after a full build
+    pays one-off costs; the later ones are the steady state).
     again without rebuilding a million-posting pool each time."""
     sampler = PeakRSS()
     with tempfile.TemporaryDirectory(prefix="jobpool-bench-") as tmp:
@@ -165,9 +167,10 @@ def run_bench(n_postings: int = 100_000, out: Path | None = None, seed: int = 1,
             shutil.copytree(base, home, symlinks=True)
             root = Paths(home)
             os.environ["JOBPOOL_HOME"] = str(root.home)
-        if incremental:
-            stages.append(_land_timed(root, sampler, incremental, seed + 1, "incremental", "inc-"))
-            stages += _run_steps(root, sampler, "incremental")
+        for i in range(repeat if incremental else 0):
+            label = "incremental" if i == 0 else f"incremental-{i + 1}"
+            stages.append(_land_timed(root, sampler, incremental, seed + 1 + i, label, f"inc{i}-"))
+            stages += _run_steps(root, sampler, label)
         warehouse_mb = root.warehouse.stat().st_size / 2**20
 
     def total(phase: str, names: tuple[str, ...] | None = None) -> float:
@@ -188,6 +191,8 @@ def run_bench(n_postings: int = 100_000, out: Path | None = None, seed: int = 1,
         "validation_share": round(total("full", ("validate",)) / full, 3) if full else None,
         "incremental_seconds": total("incremental") if incremental else None,
         "incremental_load_publish_seconds": total("incremental", ("load", "publish")) if incremental else None,
+        "repeated_load_publish_seconds": [total(f"incremental-{i + 1}", ("load", "publish"))
+                                          for i in range(1, repeat)] if incremental else [],
         "peak_rss_mb": max(s["peak_rss_mb"] for s in stages),
         "warehouse_mb": round(warehouse_mb, 1),
         "stages": stages,

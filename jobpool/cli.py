@@ -205,12 +205,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from jobpool.bench import run_bench
 
     report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None, incremental=args.incremental,
-                       base=Path(args.base) if args.base else None)
+                       base=Path(args.base) if args.base else None, repeat=args.repeat)
     print(f"process: {report['n_postings']:,} postings in {report['process_seconds']}s "
           f"({report['process_records_per_s']:,} rec/s end to end; validation {report['validation_share']:.0%})")
     if args.incremental:
         print(f"incremental: {args.incremental:,} more in {report['incremental_seconds']}s "
               f"(load + publish {report['incremental_load_publish_seconds']}s)")
+        for i, seconds in enumerate(report["repeated_load_publish_seconds"], start=2):
+            print(f"incremental batch {i}: load + publish {seconds}s")
     return 0
 
 
@@ -280,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--incremental", type=int, default=0, help="then add this many new postings and process again")
     p.add_argument("--out", help="JSON result path (default bench/results/bench-<n>.json)")
     p.add_argument("--base", help="keep the full run's home here and reuse it next time (same -n)")
+    p.add_argument("--repeat", type=int, default=1, help="incremental batches to run one after another")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("parse", help="show how a normaliser reads a text")
