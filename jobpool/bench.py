@@ -126,7 +126,7 @@ def _land_timed(root: Paths, sampler: PeakRSS, n: int, seed: int, label: str, pr
     with sampler.measure():
         landed = land_generated(root, n, seed, prefix)
     seconds = time.monotonic() - started
-    print(f"  {label:<12}{'land':<12}{seconds:8.2f}s {landed / seconds:>10,.0f} rec/s "
+    print(f"  {label:<15}{'land':<12}{seconds:8.2f}s {landed / seconds:>10,.0f} rec/s "
           f"peak {sampler.peak / 2**20:,.0f} MB", flush=True)
     return {"phase": label, "stage": "generate+land", "seconds": round(seconds, 2), "records": landed,
             "records_per_s": round(landed / seconds), "peak_rss_mb": round(sampler.peak / 2**20)}
