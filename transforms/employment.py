@@ -162,9 +162,15 @@ _CLAUSE_BREAK = re.compile(r"[，,。；;.!！?？\n、]")
 _NEG_WINDOW = 6
 
 
+# Every negation starts with one of these (text is lower-cased): a window without any holds none.
+_NEG_FIRST = frozenset("不无非没谢拒禁nw")
+
+
 def _negated(text: str, start: int) -> bool:
     """True if the clause just before ``start`` holds a negation (``不招残疾人``, ``无夜班``)."""
     window = text[max(0, start - _NEG_WINDOW) : start]
+    if _NEG_FIRST.isdisjoint(window):
+        return False
     parts = _CLAUSE_BREAK.split(window)
     return bool(_NEGATION.search(parts[-1]))
 
