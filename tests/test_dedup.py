@@ -178,3 +178,32 @@ def test_minhash_agrees_with_jaccard() -> None:
     sig = minhash(pa.array([a, b, []], pa.list_(pa.uint64())), num_perm=256)
     assert abs((sig[0] == sig[1]).mean() - 1 / 3) < 0.1
     assert (sig[2] == np.iinfo(np.uint32).max).all()  # no text: no signature to collide on
+
+
+def test_pool_fields_are_stored_and_rows_without_them_still_match(home: Paths) -> None:
+    # the parsed comparison fields and employer core are stored with the posting, so a later run reads
+    # the pool without re-parsing its text
+    _land(home, "board_a", [
+        vacancy("鸿远", source_record_id="a1"),
+        vacancy("瑞丰", source_record_id="c1", hiring_organization="瑞丰超市（南池店）",
+                description=description(brand="瑞丰超市（南池店）")),
+    ])
+    run_all(home)
+    con = duckdb.connect(str(home.warehouse))
+    stored = dict(con.execute("select source_record_id, match_branch from core.posting").fetchall())
+    assert stored["c1"] == "南池店" and stored["a1"] is not None
+    assert con.execute("select count(*) from core.posting where match_employer is null").fetchall()[0][0] == 0
+    # a pool loaded before the fields existed (nulls) is parsed from its text instead, with the same result
+    con.execute("update core.posting set match_branch = null, match_road_no = null, match_hours = null, "
+                "match_headcount = null, match_contact = null, match_employer = null")
+    con.close()
+    first = _jobs(home, "core.posting")
+    _land(home, "feed_b", [
+        vacancy("鸿远", source_record_id="b1", hiring_organization="鸿远超市（古槐店）", job_location="济宁市任城区"),
+        vacancy("瑞丰", source_record_id="d1", hiring_organization="瑞丰超市（古槐店）",
+                description=description(brand="瑞丰超市（古槐店）")),
+    ])
+    run_all(home)
+    second = _jobs(home, "core.posting")
+    assert second["b1"] == first["a1"]
+    assert second["d1"] != first["c1"]  # another branch: the legacy row's branch was parsed from its text

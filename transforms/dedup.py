@@ -266,7 +266,8 @@ def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.nd
     out["sal_known"], out["sal_eq"] = smin, smin & ~sal_off
     sal_open = c["sal_open"]
     out["sal_open_vs_paid"] = (sal_open[a] & ~np.isnan(smin_b)) | (sal_open[b] & ~np.isnan(smin_a))
-    out["night_off"] = c["night"][a] != c["night"][b]
+    shift_a, shift_b, shift = _both(c["shift"], a, b)
+    out["night_off"] = shift & (shift_a != shift_b)
     day_a, day_b, days = _both(c["day"], a, b)  # -1: unknown
     out["days"] = np.where(days, np.abs(day_a - day_b), 0)
     out["emp_eq"] = c["emp_core_code"][a] == c["emp_core_code"][b]
@@ -309,6 +310,9 @@ def load_nodes(con: duckdb.DuckDBPyConnection, features: str, stored: bool = Fal
                     f"coalesce(day, -1) as day, clauses{extra} from {features} order by node").to_arrow_table()
     cols = {name: table.column(name).to_numpy() for name in table.column_names
             if name not in ("clauses", "text_signature")}
+    # night shift is known when stated (夜班) or when working hours are given; a posting that says
+    # neither is not evidence of a day job
+    cols["shift"] = np.where(cols["night"], 1.0, np.where(cols["hours_code"] >= 0, 0.0, np.nan))
     sig = minhash(table.column("clauses").combine_chunks())
     if stored:
         kept = table.column("text_signature").combine_chunks()
@@ -360,7 +364,8 @@ class _Clusters:
                 a["sal_max"] = float(c["sal_max"][m])
             if not np.isnan(c["lat"][m]):
                 a["geo"] = (float(c["lat"][m]), float(c["lon"][m]))
-            a["night"] = bool(c["night"][m])
+            if not np.isnan(c["shift"][m]):
+                a["night"] = bool(c["shift"][m])
             if job[m] >= 0:
                 a["job"] = int(job[m])
             self.attrs[m] = a
@@ -478,7 +483,7 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
     for codes in exact:
         lo, hi = minmax(np.where(codes >= 0, codes, np.nan))
         consistent &= ~(hi > lo)
-    lo, hi = minmax(c["night"].astype(np.float64))
+    lo, hi = minmax(c["shift"])
     consistent &= ~(hi > lo)
     for name in ("sal_min", "sal_max"):
         lo, hi = minmax(c[name])

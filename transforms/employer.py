@@ -130,7 +130,8 @@ def employer_parts(name: object) -> tuple[str, str, str | None] | None:
     core = _strip_suffixes(core).strip() or core
     if _GENERIC.match(core):
         core = _strip_suffixes(base).strip() or base
-    key = _PUNCT.sub("", core).lower() or _PUNCT.sub("", base).lower()
+    # str.isalnum() is exactly "every character is \w and none is _": nothing for _PUNCT to remove
+    key = (core if core.isalnum() else _PUNCT.sub("", core)).lower() or _PUNCT.sub("", base).lower()
     return display, key, branch
 
 

@@ -162,9 +162,15 @@ _CLAUSE_BREAK = re.compile(r"[，,。；;.!！?？\n、]")
 _NEG_WINDOW = 6
 
 
+# Every negation starts with one of these (text is lower-cased): a window without any holds none.
+_NEG_FIRST = frozenset("不无非没谢拒禁nw")
+
+
 def _negated(text: str, start: int) -> bool:
     """True if the clause just before ``start`` holds a negation (``不招残疾人``, ``无夜班``)."""
     window = text[max(0, start - _NEG_WINDOW) : start]
+    if _NEG_FIRST.isdisjoint(window):
+        return False
     parts = _CLAUSE_BREAK.split(window)
     return bool(_NEGATION.search(parts[-1]))
 
@@ -323,15 +329,32 @@ def _combine(type_rule: tuple[Rule, str] | None, flags: frozenset[str]) -> Row:
     return _row(out)
 
 
+@lru_cache(maxsize=8192)
+def _tier_rule(tier: str, text: str) -> Rule | None:
+    return _type_rule(tier, text)
+
+
+@lru_cache(maxsize=8192)
+def _flags(text: str) -> frozenset[str]:
+    return frozenset(r.name for r in FLAG_RULES if _fires(r, text))
+
+
 @lru_cache(maxsize=65_536)
 def _prefix(explicit: str, title_l: str) -> tuple[tuple[Rule, str] | None, frozenset[str]]:
-    """Type rule (with its tier) and flag rules that fire on P = explicit + title."""
+    """Type rule (with its tier) and flag rules that fire on P = explicit + title.
+
+    Explicit texts and titles each repeat far more than their pairs do (a few dozen × a few hundred
+    → thousands of pairs), so both parts are classified on their own and the flags united — exact
+    when no match can run across the line break between them (the same argument as for P and the
+    description, see below); otherwise the joined text is classified."""
     type_rule = None
     for tier, text in (("explicit", explicit), ("title", title_l)):
-        rule = _type_rule(tier, text)
+        rule = _tier_rule(tier, text)
         if rule is not None:
             type_rule = (rule, tier)
             break
+    if not explicit or not title_l or not _may_continue(title_l[:1]):
+        return type_rule, _flags(explicit) | _flags(title_l)
     everything = _join([explicit, title_l])
     return type_rule, frozenset(r.name for r in FLAG_RULES if _fires(r, everything))
 

@@ -416,9 +416,34 @@ def _read_ipc(path: str) -> pa.RecordBatch:
     return batch
 
 
+# Output columns that copy an input column unchanged: the parent keeps the chunk anyway, so these never
+# cross to a worker and back (a quarter of a chunk's bytes: ids, URLs, hashes, the raw texts).
+KEPT_BY_PARENT = {**{k: k for k in PASS_THROUGH}, "salary_text": "base_salary", "date_posted_raw": "date_posted",
+                  "valid_through_raw": "valid_through"}
+# The landing columns normalise_batch reads (besides the pass-through ones).
+WORKER_INPUTS = ("fetched_at", "title", "description", "hiring_organization", "job_location", "base_salary",
+                 "employment_type", "date_posted", "valid_through", "extra")
+_WORKER_OUTPUTS = [f.name for f in NORMALISED_SCHEMA if f.name not in KEPT_BY_PARENT]
+
+
 def _normalise_file(path: str) -> str:
     """Worker side: landing chunk file in, normalised chunk file out (the input file is removed)."""
-    return _write_ipc(normalise_batch(_read_ipc(path)), path[: -len(".in")] + ".out")
+    out = normalise_batch(_read_ipc(path)).select(_WORKER_OUTPUTS)
+    return _write_ipc(out, path[: -len(".in")] + ".out")
+
+
+def _to_worker(chunk: pa.RecordBatch, path: str) -> str:
+    return _write_ipc(chunk.select([c for c in WORKER_INPUTS if c in chunk.schema.names]), path)
+
+
+def _from_worker(chunk: pa.RecordBatch, path: str) -> pa.RecordBatch:
+    """The worker's columns plus the unchanged ones from the parent's own chunk, in schema order."""
+    part = _read_ipc(path)
+    return pa.RecordBatch.from_arrays(
+        [_column(chunk, KEPT_BY_PARENT[f.name]).cast(f.type) if f.name in KEPT_BY_PARENT else part.column(f.name)
+         for f in NORMALISED_SCHEMA],
+        schema=NORMALISED_SCHEMA,
+    )
 
 
 def normalise_batches(
@@ -432,7 +457,8 @@ def normalise_batches(
 
     Chunks travel as Arrow IPC files in a RAM-backed folder rather than pickled through the pool's
     pipe: one copy in, one memory map out, instead of pickle + pipe + unpickle copies both ways
-    (about 75 MB per 50,000-record chunk)."""
+    (about 75 MB per 50,000-record chunk); only the columns a worker reads go, and only those it
+    changes come back (:data:`KEPT_BY_PARENT`)."""
     import shutil
     from concurrent.futures.process import BrokenProcessPool
 
@@ -451,7 +477,7 @@ def normalise_batches(
         for i, chunk in enumerate([*ahead, *chunks]):
             future = None
             if not broken:
-                path = _write_ipc(chunk, os.path.join(spill, f"{i:06d}.in"))
+                path = _to_worker(chunk, os.path.join(spill, f"{i:06d}.in"))
                 future = pool.submit(_normalise_file, path)
             inflight.append((chunk, future))
             while len(inflight) > workers:
@@ -468,7 +494,7 @@ def normalise_batches(
 def _result(chunk: pa.RecordBatch, future: Any, broken: bool, error: type[Exception]) -> tuple[pa.RecordBatch, bool]:
     if future is not None and not broken:
         try:
-            return _read_ipc(future.result()), False
+            return _from_worker(chunk, future.result()), False
         except error:
             pass
     return normalise_batch(chunk), True

@@ -498,6 +498,8 @@ def _text_code(text: object, city_hint: object, area: object = None) -> tuple[st
     area ``深圳-龙华区`` resolves to the district the address line alone never names."""
     hint_code = _hint_city(city_hint if isinstance(city_hint, str) else None)
     if isinstance(area, str) and area.strip():
+        # without a city hint, the area field's city is one: 成都 + 高新西区 is not 攀枝花's 西区
+        hint_code = hint_code or _hint_city(area)
         text = f"{area} {text}" if isinstance(text, str) and text.strip() else area
     if isinstance(text, str) and text.strip():
         return _resolve_text(_clean(text), hint_code)
