@@ -305,7 +305,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, action="append", help="record count (repeatable); default 100k and 1M")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: the module's)")
-    parser.add_argument("--chunk", type=int, default=50_000, help="records per normalise chunk")
+    parser.add_argument("--chunk", type=int, default=100_000, help="records per normalise chunk")
     parser.add_argument("--reference", action="store_true", help="time the per-row reference path instead")
     parser.add_argument("--report", action="store_true", help="place and tagging coverage on real + demo data")
     args = parser.parse_args()
