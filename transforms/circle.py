@@ -153,7 +153,7 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = matching.TOP_N,
     matches = 0
     if recomputed:
         matching.prepare_profiles(con, "select * from core.profile semi join m_affected using (profile_id)", "m_prof")
-        con.execute("create or replace temp table m_job_cell as select job_id as id, cell from core.job_geo")
+        con.execute("create or replace temp view m_job_cell as select job_id as id, cell from core.job_geo")
         matching.index_jobs(con, "core.job_geo", "m_job_cell", "m_job")
         matching.run_match(con, "m_top", "m_job", "m_prof", top_n)
         con.execute("delete from core.job_match where profile_id in (select profile_id from m_affected)")
@@ -245,7 +245,7 @@ def refresh_job_geo(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Temp tables the published SQL reads: station→job and station→seeker pairs per mode, town of each job
-    (jobs from core.job_geo: call :func:`refresh_job_geo` first)."""
+    (jobs from core.job_geo and the town centres in circle_town: call :func:`refresh_job_geo` first)."""
     res = _res()
     con.execute("create or replace temp view c_job as select job_id as id, latitude, longitude, circle_cell as cell "
                 "from core.job_geo")
@@ -266,7 +266,6 @@ def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         create or replace temp table circle_station_profile as
         select point_id as station_id, target_id as profile_id, distance_km from c_station_profile_pairs""")
-    _load_towns(con)
     geo.register_duckdb(con)
     con.execute("create or replace temp view circle_job_town as select job_id as id, town_adcode from core.job_geo")
     # each seeker belongs to its nearest town centre (a Voronoi split of the city)

@@ -60,6 +60,11 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
     con.execute(sql_text(name, **params))
 
 
+def columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of a table or ``(query)``: to tell whether two have the same shape."""
+    return [(r[0], r[1]) for r in con.execute(f"describe select * from {relation}").fetchall()]
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every layer's tables (idempotent): each layer's ``_ddl.sql``."""
     for layer in LAYERS:

@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import Raw, sql_text
+from warehouse.db import Raw, columns, sql_text
 
 REBUILD_SHARE = 0.3
 
@@ -78,10 +78,6 @@ class Materialised:
         return {"mode": self.mode, "rows": self.rows, "changed_keys": self.changed_keys, "inserted": self.inserted}
 
 
-def _columns(con: duckdb.DuckDBPyConnection, select_sql: str) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in con.execute(f"describe {select_sql}").fetchall()]
-
-
 def _exists(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
     return bool(con.execute("select count(*) from duckdb_tables() where schema_name = 'published' "
                             "and table_name = ? and not temporary", [model.name]).fetchone()[0])
@@ -104,7 +100,7 @@ def materialise(con: duckdb.DuckDBPyConnection, model: Model, full: bool = False
         return rebuild(con, model, params)
     query = sql_text(f"published/{model.name}.sql", **params, scope=model.scope_filter())
     con.execute(f"create or replace temp table {model.changes} as {model.scope}")
-    if _columns(con, f"select * from ({query})") != _columns(con, f"select * from {model.table}"):
+    if columns(con, f"({query})") != columns(con, model.table):
         return rebuild(con, model, params)
     changed = _count(con, model.changes)
     before = _count(con, model.table)

@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 
 from jobpool.config import Paths, paths
+from warehouse.db import columns
 
 TABLES = ("open_jobs", "job_sources", "employers", "jobs_by_area", "source_health",
           "jobs_near_station", "job_matches", "town_coverage", "station_report")
@@ -52,10 +53,6 @@ def connect_published(root: Paths | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(current_dir(root) / "published.duckdb"), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     return con
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in con.execute(f"describe select * from {table}").fetchall()]
 
 
 def _previous(root: Paths) -> tuple[Path, dict[str, Any]] | None:
@@ -103,7 +100,7 @@ def export_snapshot(con: duckdb.DuckDBPyConnection, run_id: str, root: Paths | N
         try:
             for table in TABLES:
                 change = (changes or {}).get(table) if previous is not None else None
-                if change and _columns(con, f"snapshot_db.{table}") == _columns(con, f"published.{table}"):
+                if change and columns(con, f"snapshot_db.{table}") == columns(con, f"published.{table}"):
                     keys_table, key = change
                     match = " and ".join(f"t.{k} = c.{k}" for k in key)
                     con.execute(f"delete from snapshot_db.{table} as t using {keys_table} as c where {match}")
