@@ -7,11 +7,13 @@ import csv
 import hashlib
 import io
 import json
+import random
 import re
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobpool.demo.generate import CSV_HEADER, SOURCES, generate_postings, generate_records, generate_site
+from jobpool.demo.generate import (
+    CSV_HEADER,
+    SOURCES,
+    generate_postings,
+    generate_records,
+    generate_site,
+    generate_vacancies,
+)
 from jobpool.demo.jining_towns import DISTRICTS, TOWNS
 from jobpool.demo.server import serve
 
@@ -154,6 +163,20 @@ def test_hard_negatives_malformed_and_variation() -> None:
     assert all(re.search(r"1[3-9]\d|0537", ph) for ph in phones)
     assert any(re.search(r"\d{17}[\dX]", p.description) for p in postings)
     assert len(TOWNS) > 100
+
+
+def test_no_two_vacancies_are_one_job() -> None:
+    """Hard negatives of one base made the same way (same other store, flipped shift, raised pay) would
+    be one job under two vacancy ids; the truth must not count merging them as an error."""
+    for seed in (1, 4, 5, 9):
+        vacancies = generate_vacancies(random.Random(seed), seed, 300, date(2026, 11, 15))
+        keys = [(v.employer.employer_id, v.branch.brand, v.branch.street, v.occ, v.pay, v.shift, v.hours)
+                for v in vacancies]
+        assert len(set(keys)) == len(keys), seed
+        by_employer_occ: dict[tuple[str, str], int] = defaultdict(int)
+        for v in vacancies:
+            by_employer_occ[(v.employer.employer_id, v.occ)] += 1
+        assert max(by_employer_occ.values()) >= 3, seed  # look-alike vacancies are still there
 
 
 def test_generate_records_fast_path() -> None:

@@ -510,6 +510,8 @@ class _World:
             brand = KINDS[emp.kind][1].format(s=emp.stem, b=label, f=emp.flavour)
         if any(b.brand == brand for b in emp.branches):
             brand = brand.replace("）", f"{len(emp.branches) + 1}分店）") if "）" in brand else brand + "二部"
+        while any(b.brand == brand for b in emp.branches):  # a third 社区 branch: 二部 is taken
+            brand += str(len(emp.branches) + 1)
         lon = town[3] + rng.uniform(-0.012, 0.012)
         lat = town[4] + rng.uniform(-0.01, 0.01)
         branch = Branch(
@@ -933,17 +935,38 @@ RECORD_ID = {
 RECORD_ID_START = {"jsonld_board": 100001, "plain_board": 58001, "gig_station": 20261001, "hr_system": 1}
 
 
-def generate_postings(seed: int, n_vacancies: int, base_date: date = BASE_DATE) -> list[Posting]:
-    """All postings of ``n_vacancies`` vacancies, ids assigned, defects applied; deterministic in seed."""
-    rng = random.Random(seed)
+def _job_key(vac: Vacancy) -> tuple[Any, ...]:
+    """What makes a vacancy another job in the issue's terms: employer, store, occupation, pay, shift."""
+    b = vac.branch
+    return (vac.employer.employer_id, b.brand, b.street, vac.occ, vac.pay, vac.shift, vac.hours)
+
+
+def generate_vacancies(rng: random.Random, seed: int, n_vacancies: int, base_date: date) -> list[Vacancy]:
+    """The vacancies behind the postings: about 15 % are hard negatives of an earlier one, and no two
+    are one job (see ``_job_key``)."""
     world = _World(rng)
     vacancies: list[Vacancy] = []
+    seen: set[tuple[Any, ...]] = set()
     for i in range(n_vacancies):
         vid = f"V{seed:03d}-{i + 1:06d}"
         if vacancies and rng.random() < 0.15:
-            vacancies.append(_hard_negative(rng, world, rng.choice(vacancies), vid))
+            vac = _hard_negative(rng, world, rng.choice(vacancies), vid)
         else:
-            vacancies.append(_vacancy(rng, world, vid, base_date))
+            vac = _vacancy(rng, world, vid, base_date)
+        if _job_key(vac) in seen:
+            # two hard negatives of one base made the same way (the same other store, the flipped
+            # shift, the raised pay) or a chance repeat would be one job under two vacancy ids: no
+            # field tells them apart, so the truth would count a correct merge as a false one
+            vac.branch = world.new_branch(vac.employer, vac.branch.district)
+        seen.add(_job_key(vac))
+        vacancies.append(vac)
+    return vacancies
+
+
+def generate_postings(seed: int, n_vacancies: int, base_date: date = BASE_DATE) -> list[Posting]:
+    """All postings of ``n_vacancies`` vacancies, ids assigned, defects applied; deterministic in seed."""
+    rng = random.Random(seed)
+    vacancies = generate_vacancies(rng, seed, n_vacancies, base_date)
     postings: list[Posting] = []
     for vac in vacancies:
         weights = dict(SOURCE_WEIGHTS)
