@@ -14,7 +14,7 @@ import pytest
 from jobpool.config import Paths
 from jobpool.landing import BatchWriter
 from jobpool.process import deduplicate, normalise, run_all, stage
-from transforms.dedup import minhash, quality
+from transforms.dedup import block_keys_sql, candidate_pairs_sql, minhash, quality
 
 DUTIES = "负责商品上架、补货、陈列及价签核对；做好货架及库区的清洁卫生；协助盘点，及时反馈临期和缺货商品"
 REQS = "身体健康，吃苦耐劳；有超市工作经验者优先"
@@ -159,6 +159,42 @@ def test_vague_posting_cannot_bridge_two_existing_jobs(home: Paths) -> None:
     after = _jobs(home, "core.posting")
     assert after["north"] == before["north"] and after["south"] == before["south"]
     assert after["vague"] not in (before["north"], before["south"])
+
+
+def test_new_posting_joins_a_job_only_if_no_copy_of_it_conflicts(home: Paths) -> None:
+    # one job: a copy naming the store and a vague copy (legal name, district-level address)
+    _land(home, "board_a", [vacancy("金泰", source_record_id="north", hiring_organization="金泰超市（北湖店）",
+                                    description=description(brand="金泰超市（北湖店）"))])
+    _land(home, "feed_b", [vacancy("金泰", source_record_id="vague", job_location="济宁市任城区",
+                                   description=description(brand="济宁金泰商业连锁有限公司"))])
+    run_all(home)
+    before = _jobs(home, "core.posting")
+    assert before["north"] == before["vague"]
+    # a later posting of another store matches the vague copy closely, but the job it would join
+    # is at 北湖店: it is another job (the job's copies count, not just the one it resembles)
+    _land(home, "feed_c", [vacancy("金泰", source_record_id="south", hiring_organization="金泰超市（南池店）",
+                                   description=description(brand="金泰超市（南池店）"))])
+    run_all(home)
+    after = _jobs(home, "core.posting")
+    assert after["north"] == after["vague"] == before["north"]
+    assert after["south"] != before["north"]
+
+
+def test_stated_hours_or_contact_bring_copies_into_one_block() -> None:
+    """Legal vs shop name, 安保员 vs 保安, 5833 vs 5800: no title, pay or employer key is shared, and in a
+    later run no third copy bridges them; the stated working hours and contact person still do."""
+    con = duckdb.connect()
+    con.execute("""create table f as select * from (values
+        (0, '370811', '运泰保安', '安保员', 5833.0, 9800, '8:00-17:00', '王店长'),
+        (1, '370811', '运泰保安服务有限公司', '保安', 5800.0, 9801, '8:00-17:00', null),
+        (2, '370811', '运泰保安服务有限公司', '保安', 5800.0, 9801, null, '王店长'),
+        (3, '370811', '鸿远超市', '保安', 5800.0, 9801, '8:00-17:00', '王店长'))
+        t(node, district, emp_core, title_norm, sal_min, day, hours, contact)""")
+    con.execute("create table t as select node, null::bigint as mh0 from f")
+    pairs = set(con.execute(candidate_pairs_sql(f"({block_keys_sql('f', 't')})")).fetchall())
+    assert (0, 1) in pairs and (0, 2) in pairs
+    assert (0, 3) not in pairs  # another trade name: never in one block
+    con.close()
 
 
 def test_quality_measures_count_pairs_and_bcubed() -> None:

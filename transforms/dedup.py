@@ -8,8 +8,9 @@ salary). So matching is three steps, all set-based:
 
 1. **Blocking** (DuckDB): a posting is compared only with postings sharing a block key: district +
    the employer's trade-name prefix (字号, the first two characters after the place prefix, which a
-   legal name and a shop name share) + one of: normalised title, salary, or a MinHash value of the
-   description (a text fingerprint that stands in for the occupation when titles are synonyms).
+   legal name and a shop name share) + one of: normalised title, salary, stated working hours or
+   contact person, or a MinHash value of the description (a text fingerprint that stands in for the
+   occupation when titles are synonyms).
    Big blocks are cut into sorted buckets, so candidate pairs grow linearly with postings.
 2. **Scoring** (numpy, vectorised over pairs): hard conflicts that make two postings different jobs
    (other branch / town / street number / coordinates, shift, working hours, salary beyond rounding,
@@ -17,7 +18,8 @@ salary). So matching is three steps, all set-based:
    Jaccard over clause shingles) and the agreeing details. ``match_score`` is that similarity.
 3. **Clustering** (union-find, strongest edges first): two clusters merge only if their known
    attributes do not conflict and they do not already belong to two different existing jobs, so a
-   vague copy (legal name, district-level address) cannot chain two branches into one job.
+   vague copy (legal name, district-level address) cannot chain two branches into one job. An
+   existing job enters with all its copies joined, so its every stated detail constrains who joins.
 
 Incremental: the run's postings are matched against each other and against the existing pool
 (``core.posting``, read-only); a posting that matches an existing job takes its ``job_id``, a new
@@ -45,6 +47,10 @@ from transforms.place import JINING, REFERENCE
 NUM_PERM = 16  # MinHash permutations over description clauses
 BLOCK_BUCKET = 20  # a block bigger than this is cut into buckets sorted by employer and date (sorted neighbourhood)
 TEXT_KEYS = 1  # MinHash values used as blocking keys
+#: parsed details that are block keys too (with district + trade name): copies that name the same
+#: working hours or contact person meet even when title, pay and employer are worded apart
+#: (安保员 / 保安, 5833 / 5800, legal / shop name) and no third copy bridges them, as in a later run
+DETAIL_KEYS = ("hours", "contact")
 SALARY_TOLERANCE = 0.015  # relative: 8万/年 vs 6600元/月 is rounding; 4400 vs 4500 is another job
 GEO_CONFLICT_KM = 0.5
 MAX_DAYS_APART = 90
@@ -183,6 +189,11 @@ def block_keys_sql(features: str, text_keys: str, bucket: bool = True) -> str:
         f"select f.node, concat_ws('|', 's', f.district, {stem}, round(f.sal_min)::bigint) as key, f.emp_core, f.day "
         f"from {features} f where f.sal_min is not null",
     ]
+    for field in DETAIL_KEYS:  # a stated detail stands in for a title or pay worded differently
+        parts.append(
+            f"select f.node, concat_ws('|', '{field[0]}', f.district, {stem}, f.{field}) as key, f.emp_core, f.day "
+            f"from {features} f where f.{field} is not null"
+        )
     for k in range(TEXT_KEYS):
         parts.append(
             f"select f.node, concat_ws('|', 'm{k}', f.district, {stem}, t.mh{k}) as key, f.emp_core, f.day "
@@ -613,6 +624,7 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
                    coalesce(match_employer, {_emp_core_sql()}) as emp_core, title_norm,
                    salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
                    (date_posted - date '2000-01-01')::integer as day,
+                   {"".join(f"nullif(match_{k}, '') as {k}, " for k in DETAIL_KEYS)}
                    {", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))}
             from core.posting
         ) c semi join (select distinct district, left(emp_core, 2) as stem from dd_run_feat) r
@@ -660,7 +672,10 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
         select ({n_run} + row_number() over (order by p.source, p.source_record_id) - 1)::bigint as node,
                p.rowid as core_node, {wanted}{text}
         from core.posting p
-        where p.rowid in (select distinct core_node from dd_core_keys)
+        -- whole jobs: a new posting may join a job only if it conflicts with none of the job's copies,
+        -- including those outside its blocks (a job's vague copy must not let a new posting past a
+        -- copy that states another store)
+        where p.job_id in (select job_id from core.posting where rowid in (select core_node from dd_core_keys))
     """)
     con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes', stored=True)}")
     nodes = _concat(run, load_nodes(con, "dd_core_feat", stored=True))
@@ -681,8 +696,25 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     score = match_scores(pair_features(nodes, a, b))
     job = np.concatenate([np.full(n_run, -1, np.int64), con.sql(
         "select (hash(job_id) >> 1)::bigint as j from dd_core_nodes order by node").fetchnumpy()["j"]])
+    # an existing job's copies enter clustering already joined, so its every known detail constrains
+    # who may join it; these edges come first and never count as a posting's match score
+    job_a, job_b = _same_job_edges(job[n_run:])
+    a, b = np.concatenate([job_a + n_run, a]), np.concatenate([job_b + n_run, b])
+    score = np.concatenate([np.ones(len(job_a)), score])
     root, best = cluster(nodes, a, b, score, job)
     return _assign(con, root, best, nodes.sig[:n_run])
+
+
+def _same_job_edges(job: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges from each node to the first node of its job (a star per job)."""
+    if not len(job):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(job, kind="stable")
+    sorted_job = job[order]
+    first = np.r_[True, sorted_job[1:] != sorted_job[:-1]]
+    head = order[np.flatnonzero(first)[np.cumsum(first) - 1]]
+    keep = ~first
+    return head[keep], order[keep]
 
 
 def _text_keys(sig: np.ndarray) -> pa.Table:
