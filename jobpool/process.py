@@ -91,10 +91,12 @@ def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
         pending = [row for row in manifest if row["batch_id"] not in done]
         files = [str(p) for p in iter_batch_files(pending)]  # fails loudly on a missing file
         con.execute("begin")
-        for (table,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'staging'"
+        for table, kind in con.execute(  # views first: they read the tables
+            "select table_name, table_type from information_schema.tables where table_schema = 'staging'"
+            " order by table_type = 'VIEW' desc"
         ).fetchall():
-            con.execute(f"drop table if exists staging.{table}")  # a run never sees another's leftovers
+            # a run never sees another's leftovers
+            con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists staging.{table}")
         con.execute(
             "create or replace table staging.run_batch (run_id varchar, batch_id varchar, source varchar,"
             " kind varchar, record_count bigint, batch_started_at timestamptz, path varchar)"
@@ -152,6 +154,10 @@ def deduplicate(root: Paths | None = None, run_id: str | None = None) -> StepRes
         con.execute("begin")
         try:
             match_run(con)  # registers `dedup_assignment`, read by the SQL below
+            # posting_matched became a view; a warehouse from before holds it as a table
+            for (kind,) in con.execute("select table_type from information_schema.tables "
+                                       "where table_schema = 'staging' and table_name = 'posting_matched'").fetchall():
+                con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} staging.posting_matched")
             run_sql(con, "staging/stg_posting_matched.sql")
             con.execute("commit")
         except Exception:
