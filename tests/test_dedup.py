@@ -14,7 +14,7 @@ import pytest
 from jobpool.config import Paths
 from jobpool.landing import BatchWriter
 from jobpool.process import deduplicate, normalise, run_all, stage
-from transforms.dedup import block_keys_sql, candidate_pairs_sql, minhash, quality
+from transforms.dedup import CONFLICT_CODES, Nodes, block_keys_sql, candidate_pairs_sql, cluster, minhash, quality
 
 DUTIES = "负责商品上架、补货、陈列及价签核对；做好货架及库区的清洁卫生；协助盘点，及时反馈临期和缺货商品"
 REQS = "身体健康，吃苦耐劳；有超市工作经验者优先"
@@ -195,6 +195,24 @@ def test_stated_hours_or_contact_bring_copies_into_one_block() -> None:
     assert (0, 1) in pairs and (0, 2) in pairs
     assert (0, 3) not in pairs  # another trade name: never in one block
     con.close()
+
+
+def test_equally_strong_edges_give_the_same_jobs_in_any_order() -> None:
+    """Pairs come from SQL in no fixed order; a posting between two stores it matches equally well
+    must land in the same job whichever edge arrives first (a rerun is idempotent)."""
+    n = 3
+    cols = {f"{name}_code": np.full(n, -1, np.int64) for name in CONFLICT_CODES}
+    cols["branch_code"] = np.array([1, -1, 2])  # store 1, not stated, store 2
+    cols["road_no_code"] = np.array([-1, 7, -1])  # the middle one states a street number: not vague
+    for name in ("lat", "lon", "sal_min", "sal_max", "shift"):
+        cols[name] = np.full(n, np.nan)
+    nodes = Nodes(cols, np.zeros((n, 16), np.uint32))
+    job = np.full(n, -1, np.int64)
+    score = np.array([0.9, 0.9])
+    roots = {tuple(cluster(nodes, np.array(a), np.array(b), score, job)[0])
+             for a, b in (([0, 1], [1, 2]), ([1, 0], [2, 1]))}
+    assert len(roots) == 1, roots
+    assert len(set(next(iter(roots)))) == 2  # the two stores stay apart
 
 
 def test_quality_measures_count_pairs_and_bcubed() -> None:

@@ -469,7 +469,9 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
     n = len(nodes)
     keep = score >= threshold
     a, b, score = a[keep], b[keep], score[keep]
-    order = np.argsort(-score, kind="stable")
+    # strongest first; equal scores by node (pairs arrive from SQL in no fixed order, and which of two
+    # equally strong edges is taken first decides a conflict: the same input must give the same jobs)
+    order = np.lexsort((b, a, -score))
     a, b, score = a[order], b[order], score[order]
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
