@@ -30,6 +30,9 @@ from warehouse.db import connect_writer, run_sql, write_lock
 #: per-source expiry windows; JOBPOOL_EXPIRY names another file
 EXPIRY_CONFIG = Path(
     os.environ.get("JOBPOOL_EXPIRY", Path(__file__).resolve().parents[1] / "warehouse" / "expiry.toml"))
+#: source trust for survivorship (which copy gives a job's fields); JOBPOOL_SURVIVORSHIP names another file
+SURVIVORSHIP_CONFIG = Path(os.environ.get(
+    "JOBPOOL_SURVIVORSHIP", Path(__file__).resolve().parents[1] / "warehouse" / "survivorship.toml"))
 STEPS = ("stage", "normalise", "deduplicate", "validate", "load", "publish", "reconcile")
 #: manifest kinds that are not postings (jobpool/reference.py): publish loads them, the job steps skip them
 NON_JOB_KINDS = ("profile", "stations")
@@ -214,7 +217,7 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
             run_sql(con, "core/posting.sql")
             run_sql(con, "core/posting_change.sql")
             lap("posting")
-            run_sql(con, "core/job.sql")
+            run_sql(con, "core/job.sql", **_trust())
             lap("job")
             _refresh_status_and_history(con)
             lap("status_history")
@@ -249,6 +252,17 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
             con.execute("rollback")
             raise
     return StepResult("load", time.monotonic() - started, sum(counts.values()), {**counts, "parts": lap.parts})
+
+
+def _trust() -> dict[str, Any]:
+    """Source trust for survivorship (warehouse/survivorship.toml) as core/job.sql's parameters."""
+    import tomllib
+
+    with open(SURVIVORSHIP_CONFIG, "rb") as fh:
+        config = tomllib.load(fh)
+    trust = config.get("trust", {})
+    return {"trust_sources": list(trust), "trust_values": [int(v) for v in trust.values()],
+            "default_trust": int(config.get("default_trust", 1))}
 
 
 def _refresh_status_and_history(con: Any) -> None:

@@ -215,6 +215,30 @@ def test_equally_strong_edges_give_the_same_jobs_in_any_order() -> None:
     assert len(set(next(iter(roots)))) == 2  # the two stores stay apart
 
 
+def test_survivorship_takes_each_field_group_from_its_best_copy(home: Paths) -> None:
+    # a board copy: decorated title, shop name, street address, posted later
+    board = vacancy("鸿远", source_record_id="board", title="【急招】超市理货员（日结）",
+                    hiring_organization="鸿远超市（古槐店）", date_posted="2026-10-12")
+    # the employer's HR feed (trusted, warehouse/survivorship.toml): plain title, legal name,
+    # district-level place, the same pay in another wording
+    feed = vacancy("鸿远", source_record_id="feed", job_location="济宁市任城区", base_salary="4000-6000元/月")
+    _land(home, "plain_board", [board])
+    _land(home, "hr_system", [feed])
+    run_all(home)
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    job = con.execute("select title, employer_name, employer_branch, address, town, salary_text, field_sources, "
+                      "n_postings from core.job").fetchall()
+    con.close()
+    assert len(job) == 1
+    title, employer, branch, address, town, salary, sources, n = job[0]
+    assert n == 2
+    assert title == "超市理货员" and sources["title"] == "hr_system:feed"  # undecorated
+    assert employer == "济宁鸿远商业连锁有限公司" and sources["employer"] == "hr_system:feed"  # legal name
+    assert branch == "古槐店" and sources["branch"] == "plain_board:board"  # the copy naming it
+    assert "建设路88号" in address and town and sources["place"] == "plain_board:board"  # most precise
+    assert salary == "4000-6000元/月" and sources["salary"] == "hr_system:feed"  # both stated: trust wins
+
+
 def test_quality_measures_count_pairs_and_bcubed() -> None:
     q = quality(["j1", "j1", "j1", "j2"], ["v1", "v1", "v2", "v2"])
     assert (q.true_pairs, q.predicted_pairs) == (2, 3)

@@ -115,6 +115,10 @@ create table if not exists core.job (
 alter table core.job add column if not exists status varchar default 'open';
 alter table core.job add column if not exists closed_at timestamptz;
 alter table core.job add column if not exists close_reason varchar;
+-- survivorship lineage (core/job.sql): the copy (source:source_record_id) each field group came from
+alter table core.job add column if not exists field_sources struct(
+    title varchar, description varchar, employer varchar, branch varchar, place varchar, salary varchar,
+    employment_type varchar);
 
 -- SCD type 2: one row per version of a job; a change of title, salary, type, status, validThrough
 -- or description starts a new version (valid_to of the old one = valid_from of the new one).

@@ -1,7 +1,20 @@
 -- core.job: one row per deduplicated vacancy. Rebuild the jobs this run touched from all their
--- postings. Survivorship: the canonical job takes its fields from the best copy: the most complete
--- one (an undecorated title counts), then the most recently posted, then a fixed order, so the
--- choice changes only when content changes (re-seeing a copy never flips it).
+-- postings.
+-- Survivorship, by field group: each group's fields come from one copy, so an address never mixes
+-- with another copy's coordinates, nor a salary figure with another copy's unit. Within a group the
+-- copies are ranked by the group's own rule, then by source trust (warehouse/survivorship.toml), then
+-- by freshness (date posted), then by a fixed order, so the choice changes only when content changes
+-- (re-seeing a copy never flips it). The rules:
+--   title            an undecorated title (no 【急招】, （日结）) over a decorated one
+--   description      a stated description over none; among them trust, freshness, then the longer
+--   employer         a registered legal name (…有限公司, …合作社, …办事处) over a shop name, so one
+--                    employer's jobs share a key whichever copy states what
+--   branch           a copy naming the branch (…店, …项目部) over one that does not
+--   place            the most precise: a street number, then a town, then a district; source
+--                    coordinates break ties
+--   salary           a stated figure over 面议 over nothing
+--   employment type  a stated type over none
+-- core.job.field_sources names the copy (source:source_record_id) each group came from.
 create or replace temp table touched_jobs as
 select distinct job_id from staging.posting_outcome where outcome in ('new_job', 'merged_duplicate')
 union
@@ -16,23 +29,59 @@ select job_id, employer_key from core.job where job_id in (select job_id from to
 delete from core.job where job_id in (select job_id from touched_jobs);
 
 insert into core.job by name
-with postings as (
-    select * from core.posting where job_id in (select job_id from touched_jobs)
+with trust as (
+    select source, trust
+    from (select unnest({{ trust_sources }}) as source, unnest({{ trust_values }}) as trust)
 ),
-scored as (
+postings as (
+    select p.*, coalesce(t.trust, {{ default_trust }}) as trust,
+        p.source || ':' || p.source_record_id as copy_id
+    from core.posting as p
+    left join trust as t using (source)
+    where p.job_id in (select job_id from touched_jobs)
+),
+ranked as (
     select *,
-        (title is not null)::int + (description is not null)::int * 2 + (employer_name is not null)::int
-        + (district_adcode is not null)::int + (town is not null)::int + (latitude is not null)::int
-        + (salary_monthly_min is not null)::int * 2 + (date_posted is not null)::int
-        + least(coalesce(length(description), 0), 2000) / 1000.0
-        + (not regexp_matches(coalesce(title, ''), '[【】\[\]（）()]'))::int * 0.5 as completeness
+        -- each group's own rule (higher is better)
+        (title is not null)::int * 2 + (not regexp_matches(coalesce(title, ''), '[【】\[\]（）()]'))::int
+            as title_rank,
+        (description is not null)::int as description_rank,
+        (employer_name is not null)::int * 2
+            + regexp_matches(coalesce(employer_name, ''), '(有限公司|有限责任公司|公司|合作社|办事处|事务所|委员会|医院|学校|幼儿园|中心)$')::int
+            as employer_rank,
+        (employer_branch is not null)::int as branch_rank,
+        case when coalesce(match_road_no, '') <> '' or regexp_matches(coalesce(address, ''), '\d+号') then 3
+             when town is not null then 2
+             when district_adcode is not null then 1
+             else 0 end
+            + (coord_status in ('ok', 'swapped'))::int * 0.5 as place_rank,
+        case when salary_monthly_min is not null then 2 when salary_negotiable then 1 else 0 end as salary_rank,
+        (employment_type is not null)::int as employment_rank
     from postings
 ),
-best as (
-    select * from scored
-    qualify row_number() over (
-        partition by job_id order by completeness desc, date_posted desc nulls last, source, source_record_id
-    ) = 1
+groups as (
+    select job_id,
+        first({'copy': copy_id, 'title': title, 'match_key': match_key}
+              order by title_rank desc, trust desc, date_posted desc nulls last, source, source_record_id) as t,
+        first({'copy': copy_id, 'description': description}
+              order by description_rank desc, trust desc, date_posted desc nulls last,
+                       length(description) desc nulls last, source, source_record_id) as d,
+        first({'copy': copy_id, 'employer_name': employer_name, 'employer_key': employer_key}
+              order by employer_rank desc, trust desc, date_posted desc nulls last, source, source_record_id) as e,
+        first({'copy': copy_id, 'employer_branch': employer_branch}
+              order by branch_rank desc, trust desc, date_posted desc nulls last, source, source_record_id) as b,
+        first({'copy': copy_id, 'address': address, 'city_adcode': city_adcode,
+               'district_adcode': district_adcode, 'town': town, 'latitude': latitude, 'longitude': longitude}
+              order by place_rank desc, trust desc, date_posted desc nulls last, source, source_record_id) as pl,
+        first({'copy': copy_id, 'salary_text': salary_text, 'salary_currency': salary_currency,
+               'salary_period': salary_period, 'salary_min': salary_min, 'salary_max': salary_max,
+               'salary_monthly_min': salary_monthly_min, 'salary_monthly_max': salary_monthly_max,
+               'salary_negotiable': salary_negotiable}
+              order by salary_rank desc, trust desc, date_posted desc nulls last, source, source_record_id) as s,
+        first({'copy': copy_id, 'employment_type': employment_type}
+              order by employment_rank desc, trust desc, date_posted desc nulls last, source, source_record_id) as et
+    from ranked
+    group by job_id
 ),
 rollup as (
     select job_id, count(*) as n_postings, count(distinct source) as n_sources,
@@ -41,22 +90,25 @@ rollup as (
            min(date_posted) as date_posted, max(valid_through) as valid_through,
            bool_or(is_short_term) as is_short_term, bool_or(is_flexible) as is_flexible,
            bool_or(is_temporary) as is_temporary, bool_or(is_daily_pay) as is_daily_pay,
+           bool_or(is_night_shift) as is_night_shift,
            bool_or(for_mothers) as for_mothers, bool_or(for_seniors) as for_seniors,
            bool_or(for_disabled) as for_disabled
     from postings
     group by job_id
 )
-select best.job_id, best.match_key, best.title, best.description, best.employer_name,
-       best.employer_key, best.employer_branch, best.address, best.city_adcode,
-       best.district_adcode, best.town, best.latitude, best.longitude, best.salary_text,
-       best.salary_currency, best.salary_period, best.salary_min, best.salary_max,
-       best.salary_monthly_min, best.salary_monthly_max, best.salary_negotiable,
-       best.employment_type, rollup.is_short_term, rollup.is_flexible, rollup.is_temporary,
-       rollup.is_daily_pay, best.is_night_shift, rollup.for_mothers, rollup.for_seniors,
-       rollup.for_disabled, rollup.date_posted, rollup.valid_through, rollup.n_postings,
-       rollup.n_sources, rollup.sources, rollup.first_seen_at, rollup.last_seen_at
-from best
-join rollup using (job_id);
+select g.job_id, g.t.match_key, g.t.title, g.d.description, g.e.employer_name,
+       g.e.employer_key, g.b.employer_branch, g.pl.address, g.pl.city_adcode,
+       g.pl.district_adcode, g.pl.town, g.pl.latitude, g.pl.longitude, g.s.salary_text,
+       g.s.salary_currency, g.s.salary_period, g.s.salary_min, g.s.salary_max,
+       g.s.salary_monthly_min, g.s.salary_monthly_max, g.s.salary_negotiable,
+       g.et.employment_type, r.is_short_term, r.is_flexible, r.is_temporary,
+       r.is_daily_pay, r.is_night_shift, r.for_mothers, r.for_seniors,
+       r.for_disabled, r.date_posted, r.valid_through, r.n_postings,
+       r.n_sources, r.sources, r.first_seen_at, r.last_seen_at,
+       {'title': g.t.copy, 'description': g.d.copy, 'employer': g.e.copy, 'branch': g.b.copy,
+        'place': g.pl.copy, 'salary': g.s.copy, 'employment_type': g.et.copy} as field_sources
+from groups as g
+join rollup as r using (job_id);
 
 insert into core.job_change  -- and the employer it has now
 select job_id, employer_key from core.job where job_id in (select job_id from touched_jobs);
