@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,41 +185,59 @@ def site_cache(seed: int, cache: Path) -> Path:
     return path
 
 
+def _dedup_site(source: str, runs: Sequence[str]) -> list[tuple]:
+    """Deduplicate a cached labelled site in one run per ``where`` clause of ``runs``; after each run
+    but a lone one its postings are loaded into core.posting, so later runs join them.
+    Returns (job_id, vacancy_id, title, employer_name, description) per scored posting."""
+    import jobpool.process as process
+
+    with tempfile.TemporaryDirectory(prefix="dedup-quality-") as tmp:
+        root = _warehouse(Path(tmp))
+        for where in runs:
+            with connect_writer(root.warehouse) as con:
+                _stage_rows(con, source, where)
+            process.deduplicate(root, "quality")
+            if len(runs) > 1:
+                with connect_writer(root.warehouse) as con:
+                    _load_matched(con)
+        table = "staging.posting_matched" if len(runs) == 1 else "core.posting"
+        con = duckdb.connect(str(root.warehouse), read_only=True)
+        rows = con.execute(f"select m.job_id, t.vacancy_id, m.title, m.employer_name, m.description "
+                           f"from {table} m join '{source}' t using (source, source_record_id) "
+                           f"order by m.source, m.source_record_id").fetchall()
+        con.close()
+    return rows
+
+
+def _pooled(results: dict[str, Any], per_seed: dict[int, tuple[list, list]], label: str) -> None:
+    """Quality over all seeds' postings at once (a pair never spans two sites)."""
+    pred = [f"{seed}|{j}" for seed, (jobs, _) in per_seed.items() for j in jobs]
+    true = [f"{seed}|{v}" for seed, (_, truth) in per_seed.items() for v in truth]
+    pooled = quality(pred, true)
+    results["pooled"] = pooled.as_dict()
+    print(f"  pooled{label}: P {pooled.precision:.4f} R {pooled.recall:.4f} F1 {pooled.f1:.4f} "
+          f"B3-F1 {pooled.bcubed_f1:.4f}", flush=True)
+
+
 def run_quality(seeds: list[int], cache: Path) -> dict[str, Any]:
     """Pairwise and B-cubed quality of the real deduplicate step per labelled demo site, pooled, and the
     two baselines (exact hash; TF-IDF cosine ≥ 0.75) on the same postings."""
-    import jobpool.process as process
     from transforms.dedup import exact_hash_groups, tfidf_cosine_groups
 
     results: dict[str, Any] = {"seeds": {}}
-    pooled_pred: list[str] = []
-    pooled_true: list[str] = []
+    per_seed: dict[int, tuple[list, list]] = {}
     for seed in seeds:
-        source = str(site_cache(seed, cache))
-        with tempfile.TemporaryDirectory(prefix="dedup-quality-") as tmp:
-            root = _warehouse(Path(tmp))
-            with connect_writer(root.warehouse) as con:
-                _stage_rows(con, source, "true")
-            process.deduplicate(root, "quality")
-            con = duckdb.connect(str(root.warehouse), read_only=True)
-            rows = con.execute(f"select m.job_id, t.vacancy_id, m.title, m.employer_name, m.description "
-                               f"from staging.posting_matched m join '{source}' t using (source, source_record_id) "
-                               f"order by m.source, m.source_record_id").fetchall()
-            con.close()
+        rows = _dedup_site(str(site_cache(seed, cache)), ["true"])
         jobs, truth = [r[0] for r in rows], [r[1] for r in rows]
         ours = quality(jobs, truth)
         exact = quality(exact_hash_groups([r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]), truth)
         tfidf = quality(tfidf_cosine_groups([r[4] for r in rows], 0.75), truth)
-        pooled_pred += [f"{seed}|{j}" for j in jobs]
-        pooled_true += [f"{seed}|{v}" for v in truth]
+        per_seed[seed] = (jobs, truth)
         results["seeds"][seed] = {"ours": ours.as_dict(), "exact_hash": exact.as_dict(), "tfidf_0.75": tfidf.as_dict()}
         print(f"  seed {seed}: {ours.postings} postings, {ours.true_pairs} true pairs  P {ours.precision:.4f} "
               f"R {ours.recall:.4f} F1 {ours.f1:.4f} B3-F1 {ours.bcubed_f1:.4f} | exact F1 {exact.f1:.4f} "
               f"({exact.bcubed_f1:.4f}) | tfidf F1 {tfidf.f1:.4f} ({tfidf.bcubed_f1:.4f})", flush=True)
-    pooled = quality(pooled_pred, pooled_true)
-    results["pooled"] = pooled.as_dict()
-    print(f"  pooled: P {pooled.precision:.4f} R {pooled.recall:.4f} F1 {pooled.f1:.4f} "
-          f"B3-F1 {pooled.bcubed_f1:.4f}", flush=True)
+    _pooled(results, per_seed, "")
     return results
 
 
@@ -234,36 +253,17 @@ def _load_matched(con: duckdb.DuckDBPyConnection) -> None:
 def run_quality_incremental(seeds: list[int], cache: Path) -> dict[str, Any]:
     """Quality when the sources arrive one run each (boards crawled first, then the feeds), as a
     deployment sees them: every later run joins the pool ``core.posting`` without recomputing it."""
-    import jobpool.process as process
-
     results: dict[str, Any] = {"order": list(SOURCE_ORDER), "seeds": {}}
-    pooled_pred: list[str] = []
-    pooled_true: list[str] = []
+    per_seed: dict[int, tuple[list, list]] = {}
     for seed in seeds:
-        source = str(site_cache(seed, cache))
-        with tempfile.TemporaryDirectory(prefix="dedup-quality-") as tmp:
-            root = _warehouse(Path(tmp))
-            for name in SOURCE_ORDER:
-                with connect_writer(root.warehouse) as con:
-                    _stage_rows(con, source, f"source = '{name}'")
-                process.deduplicate(root, "quality")
-                with connect_writer(root.warehouse) as con:
-                    _load_matched(con)
-            con = duckdb.connect(str(root.warehouse), read_only=True)
-            rows = con.execute(f"select p.job_id, t.vacancy_id from core.posting p join '{source}' t "
-                               f"using (source, source_record_id) order by p.source, p.source_record_id").fetchall()
-            con.close()
+        rows = _dedup_site(str(site_cache(seed, cache)), [f"source = '{name}'" for name in SOURCE_ORDER])
         jobs, truth = [r[0] for r in rows], [r[1] for r in rows]
         ours = quality(jobs, truth)
-        pooled_pred += [f"{seed}|{j}" for j in jobs]
-        pooled_true += [f"{seed}|{v}" for v in truth]
+        per_seed[seed] = (jobs, truth)
         results["seeds"][seed] = ours.as_dict()
         print(f"  seed {seed} (one run per source): P {ours.precision:.4f} R {ours.recall:.4f} F1 {ours.f1:.4f} "
               f"B3-F1 {ours.bcubed_f1:.4f}", flush=True)
-    pooled = quality(pooled_pred, pooled_true)
-    results["pooled"] = pooled.as_dict()
-    print(f"  pooled (one run per source): P {pooled.precision:.4f} R {pooled.recall:.4f} F1 {pooled.f1:.4f} "
-          f"B3-F1 {pooled.bcubed_f1:.4f}", flush=True)
+    _pooled(results, per_seed, " (one run per source)")
     return results
 
 
