@@ -7,6 +7,7 @@ pipeline, each run joining the jobs already loaded."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -18,17 +19,14 @@ from transforms.dedup import exact_hash_groups, quality, tfidf_cosine_groups
 SEED = 7
 
 
-@pytest.fixture(scope="module")
-def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple]]:
-    from crawlers.registry import load_sources
-    from crawlers.run import run_crawl
+@contextmanager
+def _served_site(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Paths, Path]]:
+    """The seed's demo site generated under a fresh home, its two boards served over HTTP on 127.0.0.1
+    (the crawl sources point at them) while the block runs."""
     from jobpool.demo.generate import generate_site
-    from jobpool.demo.run import deliver_feeds
     from jobpool.demo.server import serve
-    from jobpool.feeds.inbox import scan_inbox
-    from jobpool.process import deduplicate, normalise, stage
 
-    home = Paths(tmp_path_factory.mktemp("dedup-quality") / "home")
+    home = Paths(tmp_path_factory.mktemp(name) / "home")
     site = home.home / "site"
     generate_site(site, seed=SEED, scale=1.0)
     with pytest.MonkeyPatch.context() as mp:
@@ -36,57 +34,59 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple]]:
         with serve(site / "boards" / "jsonld_board") as jsonld, serve(site / "boards" / "plain_board") as plain:
             mp.setenv("JOBPOOL_DEMO_JSONLD_URL", jsonld.url)
             mp.setenv("JOBPOOL_DEMO_PLAIN_URL", plain.url)
-            deliver_feeds(site, home)
-            for source in load_sources().values():
-                run_crawl(source)
-            scan_inbox(settle_seconds=0)
-        for step in (stage, normalise, deduplicate):
-            step(home, "quality")
-        con = duckdb.connect(str(home.warehouse), read_only=True)
-        rows = con.execute(
-            f"select m.job_id, t.vacancy_id, m.title, m.employer_name, m.description, m.match_rule "
-            f"from staging.posting_matched m join '{Path(site) / 'truth.parquet'}' t "
-            f"using (source, source_record_id) order by m.source, m.source_record_id"
-        ).fetchall()
+            yield home, site
+
+
+def _rows(home: Paths, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
         con.close()
-    yield rows
 
 
 @pytest.fixture(scope="module")
-def incremental(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple]]:
+def matched(tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
+    """staging.posting_matched after one run over every source."""
+    from crawlers.registry import load_sources
+    from crawlers.run import run_crawl
+    from jobpool.demo.run import deliver_feeds
+    from jobpool.feeds.inbox import scan_inbox
+    from jobpool.process import deduplicate, normalise, stage
+
+    with _served_site(tmp_path_factory, "dedup-quality") as (home, site):
+        deliver_feeds(site, home)
+        for source in load_sources().values():
+            run_crawl(source)
+        scan_inbox(settle_seconds=0)
+        for step in (stage, normalise, deduplicate):
+            step(home, "quality")
+    return _rows(home, f"select m.job_id, t.vacancy_id, m.title, m.employer_name, m.description, m.match_rule "
+                       f"from staging.posting_matched m join '{site / 'truth.parquet'}' t "
+                       f"using (source, source_record_id) order by m.source, m.source_record_id")
+
+
+@pytest.fixture(scope="module")
+def incremental(tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
     """core.posting after three real runs: the JSON-LD board crawled, then the plain board, then
     both feeds; every later run matches into the jobs earlier runs loaded."""
     from crawlers.registry import load_sources
     from crawlers.run import run_crawl
-    from jobpool.demo.generate import generate_site
     from jobpool.demo.run import deliver_feeds
-    from jobpool.demo.server import serve
     from jobpool.feeds.inbox import scan_inbox
     from jobpool.process import run_all
 
-    home = Paths(tmp_path_factory.mktemp("dedup-incremental") / "home")
-    site = home.home / "site"
-    generate_site(site, seed=SEED, scale=1.0)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JOBPOOL_HOME", str(home.home))
-        with serve(site / "boards" / "jsonld_board") as jsonld, serve(site / "boards" / "plain_board") as plain:
-            mp.setenv("JOBPOOL_DEMO_JSONLD_URL", jsonld.url)
-            mp.setenv("JOBPOOL_DEMO_PLAIN_URL", plain.url)
-            sources = load_sources()
-            run_crawl(sources["jsonld_board"])
-            run_all(home)
-            run_crawl(sources["plain_board"])
-            run_all(home)
+    with _served_site(tmp_path_factory, "dedup-incremental") as (home, site):
+        sources = load_sources()
+        run_crawl(sources["jsonld_board"])
+        run_all(home)
+        run_crawl(sources["plain_board"])
+        run_all(home)
         deliver_feeds(site, home)
         scan_inbox(settle_seconds=0)
         run_all(home)
-        con = duckdb.connect(str(home.warehouse), read_only=True)
-        rows = con.execute(
-            f"select p.job_id, t.vacancy_id, p.source from core.posting p "
-            f"join '{Path(site) / 'truth.parquet'}' t using (source, source_record_id)"
-        ).fetchall()
-        con.close()
-    yield rows
+    return _rows(home, f"select p.job_id, t.vacancy_id, p.source from core.posting p "
+                       f"join '{site / 'truth.parquet'}' t using (source, source_record_id)")
 
 
 def test_every_posting_is_scored_against_truth(matched: list[tuple]) -> None:
