@@ -25,7 +25,7 @@ import pyarrow.dataset as ds
 
 from jobpool.config import Paths, as_of, paths
 from jobpool.landing import RECORD_SCHEMA, iter_batch_files, read_manifest
-from warehouse.db import connect_writer, run_sql, write_lock
+from warehouse.db import connect_writer, drop_staging, run_sql, write_lock
 
 #: per-source expiry windows; JOBPOOL_EXPIRY names another file
 EXPIRY_CONFIG = Path(
@@ -94,12 +94,7 @@ def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
         pending = [row for row in manifest if row["batch_id"] not in done]
         files = [str(p) for p in iter_batch_files(pending)]  # fails loudly on a missing file
         con.execute("begin")
-        for table, kind in con.execute(  # views first: they read the tables
-            "select table_name, table_type from information_schema.tables where table_schema = 'staging'"
-            " order by table_type = 'VIEW' desc"
-        ).fetchall():
-            # a run never sees another's leftovers
-            con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists staging.{table}")
+        drop_staging(con)  # a run never sees another's leftovers
         con.execute(
             "create or replace table staging.run_batch (run_id varchar, batch_id varchar, source varchar,"
             " kind varchar, record_count bigint, batch_started_at timestamptz, path varchar)"
@@ -157,10 +152,7 @@ def deduplicate(root: Paths | None = None, run_id: str | None = None) -> StepRes
         con.execute("begin")
         try:
             match_run(con)  # registers `dedup_assignment`, read by the SQL below
-            # posting_matched became a view; a warehouse from before holds it as a table
-            for (kind,) in con.execute("select table_type from information_schema.tables "
-                                       "where table_schema = 'staging' and table_name = 'posting_matched'").fetchall():
-                con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} staging.posting_matched")
+            drop_staging(con, "posting_matched")  # a view now; a warehouse from before holds a table
             run_sql(con, "staging/stg_posting_matched.sql")
             con.execute("commit")
         except Exception:

@@ -65,6 +65,17 @@ def columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, st
     return [(r[0], r[1]) for r in con.execute(f"describe select * from {relation}").fetchall()]
 
 
+def drop_staging(con: duckdb.DuckDBPyConnection, name: str | None = None) -> None:
+    """Drop staging relation ``name`` (or all of them), whether a table or a view; views go first,
+    since they read the tables."""
+    where = "" if name is None else f" and table_name = '{name}'"
+    for table, kind in con.execute(
+        "select table_name, table_type from information_schema.tables where table_schema = 'staging'"
+        f"{where} order by table_type = 'VIEW' desc"
+    ).fetchall():
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists staging.{table}")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every layer's tables (idempotent): each layer's ``_ddl.sql``."""
     for layer in LAYERS:
