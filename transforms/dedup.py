@@ -584,7 +584,8 @@ def _core_relation() -> str:
 def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Match ``staging.posting_normalised`` against itself and against ``core.posting`` (read-only).
 
-    Returns, per landed record (batch_id, record_index): job_id, match_rule, match_score and
+    Returns, per landed record (batch_id, record_index): copy_rank (1 = the run's latest copy of the
+    record), record_known (already in core.posting), job_id, match_rule, match_score and
     text_signature, and registers it as ``dedup_assignment`` for ``staging/stg_posting_matched.sql``.
     Deterministic: the same inputs give the same job ids."""
     con.execute("""
@@ -774,7 +775,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
             join clusters c on c.root = d.root
             left join new_ids i on i.root = d.root
         )
-        select r.batch_id, r.record_index,
+        select r.batch_id, r.record_index, r.copy_rank, r.known_job_id is not null as record_known,
             coalesce(m.job_id, first_copy.job_id, r.known_job_id) as job_id,
             case when r.copy_rank > 1 then 'exact_copy_in_run'
                  when r.same_content then 'exact_record'
