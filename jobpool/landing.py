@@ -6,6 +6,7 @@ Layout (see docs/landing.md)::
 
     landing/source=<source>/date=<YYYY-MM-DD>/<batch_id>.parquet
     landing/_manifest/<batch_id>.json          one row per batch, written last
+    landing/_locks/<batch_id>.lock             feed batches: held while one process writes it
 
 A batch is visible once its manifest row exists. The Parquet file is written to a temporary name and
 renamed into place first, so a crash at any point leaves either a complete batch or nothing that a
@@ -14,6 +15,7 @@ reader would pick up (an orphan temp file at most, which :func:`sweep_orphans` r
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -21,6 +23,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,6 +125,27 @@ def new_batch_id(source: str, when: datetime | None = None) -> str:
 def feed_batch_id(source: str, file_checksum: str) -> str:
     """Deterministic id for a delivered file: the same bytes delivered twice are the same batch."""
     return f"{source}-{file_checksum[:20]}"
+
+
+@contextmanager
+def batch_lock(batch_id: str, root: Paths | None = None) -> Iterator[None]:
+    """Hold the exclusive right to write ``batch_id`` (waits while another process holds it).
+
+    A feed batch id comes from the file's checksum, so the same bytes reaching landing by two paths at
+    once (the inbox scan and a manual trigger naming a copy) would otherwise write the same temp file
+    and manifest row. Check :meth:`BatchWriter.already_landed` under the lock. The kernel drops a
+    ``flock`` when its holder dies, so a crash never leaves a batch locked."""
+    if not batch_id or Path(batch_id).name != batch_id or batch_id.startswith("."):
+        raise LandingError(f"invalid batch id {batch_id!r}")
+    root = root or paths()
+    path = root.landing / "_locks" / f"{batch_id}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @dataclass

@@ -12,19 +12,26 @@ A run starts from any of:
 
 Named deliveries are landed first, then the inbox is scanned, whatever started the run: an event
 is a nudge, the inbox is the truth, and landing is exactly-once by checksum, so a duplicate or
-stale event costs nothing.
+stale event costs nothing. Inbox files are claimed before they are landed (``jobpool.feeds.inbox``),
+also when a conf names one, so two runs never land or archive the same file.
+
+Fault injection, for tests only: ``JOBPOOL_FAULT_INGEST_ATTEMPTS=N`` makes attempts 1..N of every
+ingest task raise :class:`InjectedFault` before they touch anything, the way a read timeout on a
+busy machine fails a first attempt. Unset (or 0), the default, it never fires; the end-to-end demo
+test sets it to prove that a failed attempt is retried and the demo still succeeds.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jobpool.config import Paths, paths
-from jobpool.feeds.inbox import scan_inbox
+from jobpool.feeds.inbox import claim, land_claim, scan_inbox
 from jobpool.feeds.ingest import IngestResult, ingest_file, ingest_url
 
 
@@ -57,16 +64,42 @@ def delivery_from(payload: Any) -> Delivery | None:
                     payload.get("mapping"))
 
 
+FAULT_ENV = "JOBPOOL_FAULT_INGEST_ATTEMPTS"
+
+
+class InjectedFault(RuntimeError):
+    """Raised on purpose (``JOBPOOL_FAULT_INGEST_ATTEMPTS``): a test's stand-in for a transient failure."""
+
+
+def inject_fault(attempt: int) -> None:
+    """Fail this attempt if the test-only fault injection asks for it (never when the variable is unset)."""
+    failing = int(os.environ.get(FAULT_ENV) or 0)
+    if attempt <= failing:
+        raise InjectedFault(f"{FAULT_ENV}={failing}: ingest attempt {attempt} fails on purpose")
+
+
+def _in_inbox(path: Path, source: str, root: Paths) -> bool:
+    """Does a named delivery sit in the inbox (then it is claimed like any inbox file)?"""
+    return path.resolve().parent == (root.inbox / source).resolve()
+
+
 def run_ingest(conf: Mapping[str, Any] | None = None, event_extras: Iterable[Mapping[str, Any]] = (),
-               root: Paths | None = None, settle_seconds: float = 2.0) -> list[IngestResult]:
+               root: Paths | None = None, settle_seconds: float = 2.0, attempt: int = 1) -> list[IngestResult]:
+    """Land what the conf and events name, then the inbox. ``attempt``: the task's try number (fault injection)."""
+    inject_fault(attempt)
     root = root or paths()
     deliveries = [d for d in (delivery_from(dict(conf or {})), *map(delivery_from, event_extras)) if d]
     results: list[IngestResult] = []
     for d in dict.fromkeys(deliveries):  # the same delivery named twice is one
         mapping = Path(d.mapping) if d.mapping else None
+        path = Path(str(d.file))
         if d.url:
             results.append(ingest_url(d.url, d.source, mapping, root))
+        elif _in_inbox(path, d.source, root):
+            held = claim(path, d.source, root)
+            if held is not None:  # else another ingest has it
+                results.append(land_claim(held, root, d.format, mapping))
         else:
-            results.append(ingest_file(Path(str(d.file)), d.source, d.format, mapping, root=root))
+            results.append(ingest_file(path, d.source, d.format, mapping, root=root))
     results.extend(scan_inbox(root, settle_seconds=settle_seconds))
     return results

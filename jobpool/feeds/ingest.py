@@ -21,7 +21,7 @@ from jobpool.feeds.csv_feed import read_csv
 from jobpool.feeds.json_feed import read_json, read_jsonl
 from jobpool.feeds.xlsx_feed import read_xlsx
 from jobpool.feeds.xml_feed import read_xml
-from jobpool.landing import BatchWriter, feed_batch_id, file_sha256, quarantine_file
+from jobpool.landing import BatchWriter, batch_lock, feed_batch_id, file_sha256, quarantine_file
 
 READERS: dict[str, Callable[[Path, FeedSpec], Iterator[dict[str, Any]]]] = {
     "csv": read_csv,
@@ -95,9 +95,11 @@ def ingest_file(path: Path, source: str, fmt: str | None = None, mapping: Path |
             return BatchWriter(source=source, kind="feed", batch_id=batch_id, root=root,
                                origin={"file": path.name, "sha256": checksum, "format": spec.format, **(origin or {})})
 
-        if new_writer().already_landed():
-            return IngestResult(source, path.name, "duplicate", batch_id, reason="same file (sha256) already landed")
-        writer, how = _land(path, spec, new_writer, fast)
+        with batch_lock(batch_id, root):  # the same bytes by two paths at once: one lands, one is a duplicate
+            if new_writer().already_landed():
+                return IngestResult(source, path.name, "duplicate", batch_id,
+                                    reason="same file (sha256) already landed")
+            writer, how = _land(path, spec, new_writer, fast)
         return IngestResult(source, path.name, "landed", writer.batch_id, writer.count, writer.error_count,
                             path=how if spec.format == "csv" else None)
     except FeedError as exc:
