@@ -4,15 +4,14 @@ landed a batch emits the landing Asset (extra: source, batch, counts); one that 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import dag, task
 
 from jobpool.assets import LANDING
+from jobpool.dag_defaults import RETRY_ARGS
 
 
 @dag(dag_id="crawl", schedule=None, catchup=False, max_active_runs=1, tags=["jobpool", "landing"],
-     params={"sources": []}, default_args={"retries": 1, "retry_delay": timedelta(seconds=30)})
+     params={"sources": []}, default_args=RETRY_ARGS)
 def crawl() -> None:
     @task
     def list_sources(params: dict | None = None) -> list[str]:

@@ -15,6 +15,7 @@ import os
 from airflow.sdk import Asset, AssetAny, AssetWatcher, dag, task
 
 from jobpool.assets import LANDING
+from jobpool.dag_defaults import RETRY_ARGS
 
 
 def _event_assets() -> list[Asset]:
@@ -43,17 +44,18 @@ EVENTS = _event_assets()
 
 
 @dag(dag_id="ingest", schedule=AssetAny(*EVENTS), catchup=False,
-     max_active_runs=1, tags=["jobpool", "landing"],
+     max_active_runs=1, tags=["jobpool", "landing"], default_args=RETRY_ARGS,
      params={"file": None, "url": None, "source": None, "format": None, "mapping": None})
 def ingest() -> None:
     @task(outlets=[LANDING])
-    def ingest_files(params: dict | None = None, triggering_asset_events=None, outlet_events=None) -> list[dict]:  # noqa: ANN001
+    def ingest_files(params: dict | None = None, triggering_asset_events=None, outlet_events=None,  # noqa: ANN001
+                     ti=None) -> list[dict]:  # noqa: ANN001
         from airflow.exceptions import AirflowSkipException
 
         from jobpool.feeds.events import run_ingest
 
         extras = [dict(e.extra or {}) for events in (triggering_asset_events or {}).values() for e in events]
-        results = run_ingest(params or {}, extras)
+        results = run_ingest(params or {}, extras, attempt=ti.try_number if ti else 1)
         for r in results:
             if r.status == "quarantined":
                 print(f"QUARANTINED {r.source}/{r.file}: {r.reason}")

@@ -9,21 +9,27 @@ import os
 from airflow.sdk import dag, task
 
 from jobpool.assets import LANDING, PUBLISHED
+from jobpool.dag_defaults import RETRY_ARGS
 
 # Deployments create a 1-slot pool so no other DAG writes the warehouse meanwhile (docs/operations.md).
 WAREHOUSE_POOL = os.environ.get("JOBPOOL_WAREHOUSE_POOL", "default_pool")
 
 
 def _step(name: str, run_id: str) -> dict:
-    from jobpool.process import STEP_FUNCTIONS
+    from airflow.sdk.exceptions import AirflowFailException
 
-    result = STEP_FUNCTIONS[name](None, run_id.replace(":", "").replace("+", ""))
+    from jobpool.process import STEP_FUNCTIONS, BatchesHeld, ReconciliationError
+
+    try:
+        result = STEP_FUNCTIONS[name](None, run_id.replace(":", "").replace("+", ""))
+    except (BatchesHeld, ReconciliationError) as exc:  # a verdict on the data: retrying cannot change it
+        raise AirflowFailException(str(exc)) from exc
     print(f"{name}: {result.records} records in {result.seconds:.2f}s {result.detail}")
     return {"records": result.records, "seconds": round(result.seconds, 3), "detail": result.detail}
 
 
 @dag(dag_id="process", schedule=[LANDING], catchup=False, max_active_runs=1, max_active_tasks=1,
-     default_args={"pool": WAREHOUSE_POOL}, tags=["jobpool", "warehouse"])
+     default_args={"pool": WAREHOUSE_POOL, **RETRY_ARGS}, tags=["jobpool", "warehouse"])
 def process() -> None:
     @task
     def stage(run_id: str | None = None) -> dict:

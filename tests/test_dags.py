@@ -1,4 +1,4 @@
-"""DAG files load without import errors, serialise as the dag-processor would, and stay thin."""
+"""DAG files load without import errors, serialise as the dag-processor would, retry, and stay thin."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ assert not bag.import_errors, bag.import_errors
 assert set(bag.dags) == {{"crawl", "ingest", "process"}}, set(bag.dags)
 for dag_id, dag in bag.dags.items():
     assert DagSerialization.from_dict(DagSerialization.to_dict(dag)).dag_id == dag_id
+for dag in bag.dags.values():  # every task touches landing or the warehouse: a busy machine's first try may fail
+    for t in dag.tasks:
+        assert t.retries >= 2 and t.retry_delay.total_seconds() <= 30, (dag.dag_id, t.task_id, t.retries, t.retry_delay)
 process = bag.dags["process"]
 assert [t.task_id for t in process.topological_sort()] == [
     "stage", "normalise", "deduplicate", "validate", "load", "publish", "reconcile"]
