@@ -30,8 +30,8 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from jobpool.bench import PeakRSS, land_generated  # noqa: E402
 from jobpool.config import Paths  # noqa: E402
+from jobpool.demo.bench import PeakRSS, land_generated  # noqa: E402
 from transforms.dedup import quality  # noqa: E402
 from warehouse.db import connect_writer  # noqa: E402
 

@@ -7,7 +7,7 @@ normalised batches out; prints records/s and peak resident memory (this process 
 
 The landing batches are built from the demo generator's vectorised fast path
 (``jobpool.demo.generate.generate_records``) with Arrow compute only, mapping its fields the way
-``jobpool.bench._records`` does (tags and coordinates into ``extra``), and written to a temporary
+``jobpool.demo.bench._records`` does (tags and coordinates into ``extra``), and written to a temporary
 Parquet file first (not timed). The timed section streams that file in 50,000-record batches through
 ``normalise_batches`` — as ``jobpool.process.normalise`` streams landing files — and counts the output,
 so peak RSS is that of the streaming stage. CPU seconds include the worker processes.

@@ -32,7 +32,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
     root = paths()
     if args.demo:
-        from jobpool.profiles import write_demo_profiles
+        from jobpool.demo.profiles import write_demo_profiles
 
         path = write_demo_profiles(root.demo / f"profiles-seed{args.seed}-n{args.demo}.csv", args.seed, args.demo)
         print(json.dumps(ingest_reference(path, "profile_demo", root=root), ensure_ascii=False))

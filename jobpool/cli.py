@@ -202,7 +202,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from jobpool.bench import run_bench
+    from jobpool.demo.bench import run_bench  # the bench runs on generated postings
 
     report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None, incremental=args.incremental,
                        base=Path(args.base) if args.base else None, repeat=args.repeat)

@@ -7,8 +7,8 @@ feeds (stations, job-seeker profiles) that land through the landing contract but
   © Vonng, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/). Changes: village-level rows kept
   when named 社区/居委会 or urban (ur_code 11x); codes kept, town code cut to 9 digits; coordinates only
   where upstream has them (69). Rebuild: ``python -m jobpool.reference --build-communities``.
-* Stations: the demo list (:mod:`jobpool.demo.stations`, labelled demo) plus any a partner lands with a
-  mapping whose ``kind = "stations"`` (:data:`FEEDS`).
+* Stations: only those a deployment lands with a mapping whose ``kind = "stations"`` (:data:`FEEDS`);
+  none by default. The demo lands its own labelled list the same way (``jobpool/demo/stations.py``).
 
 Why a separate kind: a profile or station batch is landed exactly like a partner's postings (same
 ``BatchWriter``, same manifest, same once-only batch id), but its manifest ``kind`` keeps it out of the
@@ -163,6 +163,11 @@ def _float(value: Any) -> float | None:
     return out if out == out else None
 
 
+def _flag(value: Any) -> bool:
+    """A yes/no column of a feed (the demo's stations say 是 to ``is_demo``); missing means no."""
+    return str(value or "").strip().lower() in ("1", "true", "yes", "y", "是")
+
+
 def station_rows(row: dict[str, Any]) -> tuple[list[tuple[Any, ...]], int]:
     """core.station rows from one landed stations batch; (rows, rejected)."""
     kinds = {**{k: k for k in STATION_KINDS}, **{v: k for k, v in STATION_KINDS.items()},
@@ -175,7 +180,8 @@ def station_rows(row: dict[str, Any]) -> tuple[list[tuple[Any, ...]], int]:
             rejected += 1
             continue
         out.append((f"{row['source']}:{rec['source_record_id']}", rec.get("name"), kind, rec.get("district_adcode"),
-                    rec.get("town"), rec.get("address"), lat, lon, row["source"], False, rec["fetched_at"]))
+                    rec.get("town"), rec.get("address"), lat, lon, row["source"], _flag(rec.get("is_demo")),
+                    rec["fetched_at"]))
     return out, rejected
 
 
@@ -205,19 +211,15 @@ def load_reference_batches(con: duckdb.DuckDBPyConnection, root: Paths | None = 
     return counts
 
 
-def refresh_demo_stations(con: duckdb.DuckDBPyConnection) -> int:
-    """The demo station list, labelled ``is_demo`` (source 'demo'); JOBPOOL_DEMO_STATIONS=0 removes it."""
-    import os
-
-    from jobpool.demo.stations import demo_stations
-
-    con.execute("delete from core.station where source = 'demo'")
-    if os.environ.get("JOBPOOL_DEMO_STATIONS", "1") == "0":
-        return 0
-    rows = [(s["station_id"], s["name"], s["kind"], s["district_adcode"], s["town"], s["address"], s["latitude"],
-             s["longitude"], "demo", True, None) for s in demo_stations()]
-    con.executemany("insert into core.station values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return len(rows)
+def drop_legacy_demo_stations(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove the demo stations earlier versions put into every deployment's ``core.station`` (source
+    'demo', ids 'demo-…'). Stations now come only from landed stations feeds; the demo lands its own list
+    as one (``jobpool.demo.stations``), whose ids carry the feed's prefix ('stations_demo:…')."""
+    where = "where source = 'demo' and station_id like 'demo-%'"
+    n = con.execute(f"select count(*) from core.station {where}").fetchone()[0]
+    if n:
+        con.execute(f"delete from core.station {where}")
+    return n
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -141,8 +141,8 @@ def test_demo_stations_are_deterministic_labelled_and_inside_jining() -> None:
 
 
 def test_profile_and_station_batches_never_enter_the_job_pipeline(home: Paths, tmp_path: Path) -> None:
+    from jobpool.demo.profiles import write_demo_profiles
     from jobpool.process import stage
-    from jobpool.profiles import write_demo_profiles
     from jobpool.reference import ingest_reference
     from warehouse.db import connect_reader
 

@@ -22,8 +22,8 @@ STATIONS_CSV = "站点编号,站点名称,站点类型,区县代码,乡镇街道
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from jobpool.demo.profiles import write_demo_profiles
     from jobpool.process import run_all
-    from jobpool.profiles import write_demo_profiles
     from jobpool.reference import ingest_reference
 
     base = tmp_path_factory.mktemp("circle")
@@ -49,9 +49,18 @@ def _con(world: dict) -> duckdb.DuckDBPyConnection:
 def test_reference_batches_load_once_and_stay_out_of_the_job_pipeline(world: dict) -> None:
     con = _con(world)
     try:
-        ref = dict(con.execute("select kind, loaded from audit.reference_batch").fetchall())
-        assert ref == {"profile": 300, "stations": 1}  # the station without coordinates is rejected
-        assert con.execute("select rejected from audit.reference_batch where kind = 'stations'").fetchone()[0] == 1
+        rows = con.execute("select source, kind, loaded from audit.reference_batch").fetchall()
+        ref = {(s, k): n for s, k, n in rows}
+        # the station without coordinates is rejected; the demo opted in to its own labelled stations
+        assert ref == {("profile_demo", "profile"): 300, ("stations_partner", "stations"): 1,
+                       ("stations_demo", "stations"): 98}
+        assert con.execute("select rejected from audit.reference_batch where source = 'stations_partner'"
+                           ).fetchone()[0] == 1
+        demo = con.execute("select count(*), bool_and(is_demo), bool_and(name like '%（演示）') from core.station "
+                           "where source = 'stations_demo'").fetchone()
+        assert demo == (98, True, True)
+        assert not con.execute("select count(*) from core.station where source <> 'stations_demo' and is_demo"
+                               ).fetchone()[0]
         sources = {r[0] for r in con.execute("select distinct source from audit.batch").fetchall()}
         assert "profile_demo" not in sources and "stations_partner" not in sources
         leaked = "select count(*) from core.job where list_contains(sources, 'profile_demo')"

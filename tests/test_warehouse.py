@@ -165,7 +165,7 @@ def _published_rows(con: duckdb.DuckDBPyConnection, schema: str = "published") -
 def test_incremental_publish_equals_whole_rebuild(home: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
     """Publishing only what load changed gives the same tables, and the same snapshot, as rebuilding
     everything: across new postings, duplicates joining existing jobs, and jobs closed by time."""
-    from jobpool.bench import LANDING_KEYS, land_generated
+    from jobpool.demo.bench import LANDING_KEYS, land_generated
     from jobpool.process import publish
 
     land_generated(home, 4000, seed=1)

@@ -2,9 +2,10 @@
 point, and the job radar kept current — built inside ``publish`` (one transaction with the rest).
 
 :func:`publish_circle` is the whole step: load landed stations/profiles batches (their own kinds, never
-postings), refresh the demo stations, find station→job pairs with the H3 index, refresh the matches
-incrementally, then run the published SQL (``warehouse/sql/published/{jobs_near_station,job_matches,
-town_coverage,station_report}.sql``), which reads the temp tables prepared here.
+postings; the stations are only those a deployment landed, possibly none), find station→job pairs with
+the H3 index, refresh the matches incrementally, then run the published SQL (``warehouse/sql/published/
+{jobs_near_station,job_matches,town_coverage,station_report}.sql``), which reads the temp tables
+prepared here.
 
 Incremental matching (:func:`refresh_matches`): a seeker's top N depends only on the open jobs of its
 wanted trades inside its circle. So a run recomputes (a) seekers whose profile changed and (b) seekers
@@ -281,14 +282,14 @@ def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def publish_circle(con: duckdb.DuckDBPyConnection, root: Any = None) -> dict[str, Any]:
     """The circle/radar part of publish: reference batches → core, matches refreshed, published tables."""
-    from jobpool.reference import load_reference_batches, refresh_demo_stations
+    from jobpool.reference import drop_legacy_demo_stations, load_reference_batches
     from warehouse.db import run_sql
 
     loaded = load_reference_batches(con, root)
-    demo = refresh_demo_stations(con)
+    legacy = drop_legacy_demo_stations(con)  # stations are only what a deployment landed
     job_geo = refresh_job_geo(con)
     prepare_circle_tables(con)
     stats = refresh_matches(con, refresh_jobs=False)
     for name in ("jobs_near_station", "job_matches", "town_coverage", "station_report"):
         run_sql(con, f"published/{name}.sql")
-    return {"reference": loaded, "demo_stations": demo, "job_geo": job_geo, "matches": stats}
+    return {"reference": loaded, "legacy_demo_stations_dropped": legacy, "job_geo": job_geo, "matches": stats}

@@ -108,11 +108,14 @@ def run_demo(seed: int = 7, scale: float = 1.0, use_airflow: bool = True) -> boo
     from jobpool.cli import print_summary
     from jobpool.demo.generate import generate_site
     from jobpool.demo.server import serve
+    from jobpool.demo.stations import land_demo_stations
 
     root = paths()
     site = root.demo / f"site-seed{seed}-scale{scale:g}"
     summary = generate_site(site, seed=seed, scale=scale)
     print(f"generated demo sources in {site}: {summary.get('per_source', summary)}", flush=True)
+    stations = land_demo_stations(root)  # the demo opts in: production publishes only stations it is sent
+    print(f"demo stations (labelled （演示）): {stations['status']} {stations['batch_id']}", flush=True)
     with serve(site / "boards" / "jsonld_board") as jsonld, serve(site / "boards" / "plain_board") as plain:
         env = {
             "JOBPOOL_HOME": str(root.home),
@@ -135,9 +138,10 @@ def run_demo(seed: int = 7, scale: float = 1.0, use_airflow: bool = True) -> boo
         jobs = con.execute("select count(*) from published.open_jobs").fetchone()[0]
         links = con.execute("select count(*) from published.job_sources").fetchone()[0]
         multi = con.execute("select count(*) from published.open_jobs where n_sources > 1").fetchone()[0]
+        n_stations = con.execute("select count(*) from published.station_report").fetchone()[0]
     finally:
         con.close()
     print(f"\npublished.open_jobs: {jobs} jobs ({multi} seen on more than one source); "
-          f"published.job_sources: {links} source records")
+          f"published.job_sources: {links} source records; published.station_report: {n_stations} stations")
     print('try: jobpool sql "select district_adcode, count(*) from published.open_jobs group by 1"')
     return ok

@@ -152,7 +152,7 @@ create table if not exists core.job_history (
 );
 
 -- The 15-minute circle and job radar (transforms/circle.py, docs/circle.md).
--- core.station: one row per employment service station (demo list + stations feeds).
+-- core.station: one row per employment service station, from the landed stations feeds (none by default).
 create table if not exists core.station (
     station_id          varchar primary key,
     name                varchar,
@@ -162,7 +162,7 @@ create table if not exists core.station (
     address             varchar,
     latitude            double not null,
     longitude           double not null,
-    source              varchar not null,      -- 'demo' or the stations feed
+    source              varchar not null,      -- the stations feed
     is_demo             boolean not null,
     updated_at          timestamptz
 );
