@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from jobpool.feeds.base import FeedError, FeedSpec
-from jobpool.feeds.json_feed import dig, job_list
+from jobpool.feeds.json_feed import dig, job_list, max_depth
+from jobpool.safejson import JSONLimitError, loads_limited
 
 MAX_PAGE_BYTES = 64 * 1024**2
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
@@ -39,7 +40,7 @@ class Pull:
     jobs: int
 
 
-def _get(url: str, timeout: float) -> tuple[Any, dict[str, str]]:
+def _get(url: str, timeout: float, depth: int) -> tuple[Any, dict[str, str]]:
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "jobpool-feeds/1"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - partner URLs are configured
@@ -52,7 +53,9 @@ def _get(url: str, timeout: float) -> tuple[Any, dict[str, str]]:
     if len(body) > MAX_PAGE_BYTES:
         raise FeedError(f"{url}: page over {MAX_PAGE_BYTES} bytes")
     try:
-        return json.loads(body.decode("utf-8-sig")), headers
+        return loads_limited(body.decode("utf-8-sig"), depth, max_bytes=None), headers
+    except JSONLimitError as exc:
+        raise FeedError(f"{url}: {exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedError(f"{url}: invalid JSON page: {exc}") from exc
 
@@ -70,6 +73,7 @@ def iter_pages(url: str, spec: FeedSpec) -> Any:
     paging = opts.get("paging", "page")
     timeout = float(opts.get("timeout", 30))
     max_pages = int(opts.get("max_pages", 10_000))
+    depth = max_depth(spec)
     if paging == "page":
         per_page = int(opts.get("per_page", 100))
         page = int(opts.get("first_page", 1))
@@ -77,7 +81,7 @@ def iter_pages(url: str, spec: FeedSpec) -> Any:
         for _ in range(max_pages):
             page_url = _with_params(url, {opts.get("page_param", "page"): page,
                                           opts.get("per_page_param", "per_page"): per_page})
-            data, _headers = _get(page_url, timeout)
+            data, _headers = _get(page_url, timeout, depth)
             jobs = job_list(data, spec, page_url)
             if not jobs:
                 return
@@ -97,7 +101,7 @@ def iter_pages(url: str, spec: FeedSpec) -> Any:
             if len(seen) >= max_pages:
                 raise FeedError(f"{url}: more than {max_pages} pages; raise max_pages if this is expected")
             seen.add(next_url)
-            data, headers = _get(next_url, timeout)
+            data, headers = _get(next_url, timeout, depth)
             yield next_url, job_list(data, spec, next_url)
             if opts.get("next"):
                 link = dig(data, opts["next"])

@@ -19,8 +19,9 @@ from typing import Any
 from jobpool.landing import POSTING_FIELDS
 
 DEFAULT_PARTNERS = Path(__file__).with_name("partners.toml")
-#: csv covers TSV and other delimiters (``delimiter`` option); api = a paged JSON HTTP API (``jobpool ingest URL``).
-FORMATS = ("csv", "xlsx", "xml", "json", "api")
+#: csv covers TSV and other delimiters (``delimiter`` option); jsonl = JSON lines (one job object per line);
+#: api = a paged JSON HTTP API (``jobpool ingest URL``).
+FORMATS = ("csv", "xlsx", "xml", "json", "jsonl", "api")
 MAX_FILE_BYTES = int(os.environ.get("JOBPOOL_MAX_FEED_BYTES", str(8 * 1024**3)))
 MAX_RECORD_CHARS = 1_000_000
 

@@ -15,6 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from jobpool.feeds.base import MAX_FILE_BYTES, FeedError, FeedSpec, detect_encoding, map_record
+from jobpool.safejson import DEFAULT_MAX_DEPTH, JSONLimitError, loads_limited
+
+MAX_JSON_BYTES = 512 * 1024**2
+
+
+def max_depth(spec: FeedSpec) -> int:
+    """Nesting a partner's JSON may have (mapping key ``max_depth``); deeper is hostile: the file is
+    quarantined rather than fed to the recursive standard-library parser."""
+    return int(spec.options.get("max_depth", DEFAULT_MAX_DEPTH))
 
 
 def dig(obj: Any, path: str) -> Any:
@@ -61,6 +70,7 @@ def records_from_json(data: Any, spec: FeedSpec, name: str) -> Iterator[dict[str
 def read_jsonl(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
     """JSON lines: one job object per line, streamed (an API spool, or a partner's large export)."""
     encoding = detect_encoding(path, spec.encoding)
+    depth = max_depth(spec)
     count = 0
     with open(path, encoding=encoding, errors="strict") as fh:
         try:
@@ -69,7 +79,9 @@ def read_jsonl(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
                     continue
                 count += 1
                 try:
-                    job = json.loads(line)
+                    job = loads_limited(line, depth, max_bytes=None)
+                except JSONLimitError as exc:  # hostile, not a broken record: refuse the whole file
+                    raise FeedError(f"{path.name} line {number}: {exc}") from exc
                 except ValueError as exc:
                     yield {"source_record_id": f"line-{number}", "raw_format": "json", "raw_payload": line.rstrip(),
                            "ingest_error": f"{path.name} line {number}: invalid JSON: {exc}"}
@@ -82,11 +94,13 @@ def read_jsonl(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
 
 
 def read_json(path: Path, spec: FeedSpec) -> Iterator[dict[str, Any]]:
-    if path.stat().st_size > min(MAX_FILE_BYTES, 512 * 1024**2):
+    if path.stat().st_size > min(MAX_FILE_BYTES, MAX_JSON_BYTES):
         raise FeedError(f"{path.name}: JSON files over 512 MiB must be split (or sent as JSON lines)")
     encoding = detect_encoding(path, spec.encoding)
     try:
-        data = json.loads(path.read_text(encoding=encoding))
+        data = loads_limited(path.read_text(encoding=encoding), max_depth(spec), max_bytes=None)
+    except JSONLimitError as exc:
+        raise FeedError(f"{path.name}: {exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedError(f"{path.name}: invalid JSON: {exc}") from exc
     yield from records_from_json(data, spec, path.name)
