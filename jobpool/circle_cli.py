@@ -20,6 +20,15 @@ def _table(rows: list[tuple[Any, ...]], header: list[str]) -> None:
         print("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)))
 
 
+def _point(text: str) -> tuple[float, float]:
+    """``LAT,LON`` from the command line; a malformed one is a usage error, not a traceback."""
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAT,LON (e.g. 35.41,116.59), not {text!r}") from None
+    return lat, lon
+
+
 def _refresh() -> None:
     from jobpool.process import publish
 
@@ -72,7 +81,7 @@ def cmd_stations(args: argparse.Namespace) -> int:
     if args.near:
         from transforms.circle import jobs_near
 
-        lat, lon = (float(v) for v in args.near.split(","))
+        lat, lon = args.near
         con = connect_reader(root.warehouse)
         try:
             jobs = jobs_near(con, lat, lon, args.minutes, args.mode)
@@ -124,7 +133,7 @@ def add_commands(sub: Any) -> None:
 
     p = sub.add_parser("stations", help="15-minute circle: station report, gaps, jobs near a point")
     p.add_argument("--report", action="store_true", help="rank stations by nearby demand; list gap towns")
-    p.add_argument("--near", help="LAT,LON: open jobs reachable from this point")
+    p.add_argument("--near", type=_point, metavar="LAT,LON", help="open jobs reachable from this point")
     p.add_argument("--mode", default="bike", help="walk or bike (speeds: JOBPOOL_SPEEDS)")
     p.add_argument("--minutes", type=float, default=15)
     p.add_argument("--limit", type=int, default=25)

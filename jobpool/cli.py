@@ -12,6 +12,21 @@ from typing import Any
 from jobpool.config import paths
 
 
+class UserError(Exception):
+    """The user's mistake (a query, a value, a path), reported as one ``jobpool: …`` message, no traceback."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """What :func:`main` reports as a message: mistakes in what the user gave, and a file or warehouse
+    that is missing, locked or unreadable. Anything else is a bug and keeps its traceback."""
+    import duckdb
+
+    from jobpool.feeds.base import FeedError
+
+    return (UserError, FeedError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError,
+            duckdb.IOException)
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
 
@@ -118,6 +133,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 # -- sql / status ----------------------------------------------------------------------------------
 def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
     from transforms.salary import register_duckdb
     from warehouse.db import connect_reader
     from warehouse.snapshot import connect_published
@@ -125,16 +142,19 @@ def cmd_sql(args: argparse.Namespace) -> int:
     con = connect_published() if args.published else connect_reader(paths().warehouse)
     try:
         register_duckdb(con)  # analysts parse salary text the way the pipeline does
-        rel = con.sql(args.query)
-        if rel is None:
-            return 0
-        if args.format == "json":
-            cols = rel.columns
-            _print_json([dict(zip(cols, row, strict=True)) for row in rel.fetchall()])
-        elif args.format == "csv":
-            rel.to_df().to_csv(sys.stdout, index=False)
-        else:
-            rel.show(max_rows=args.max_rows, max_width=200)
+        try:
+            rel = con.sql(args.query)
+            if rel is None:
+                return 0
+            if args.format == "json":
+                cols = rel.columns
+                _print_json([dict(zip(cols, row, strict=True)) for row in rel.fetchall()])
+            elif args.format == "csv":
+                rel.to_df().to_csv(sys.stdout, index=False)
+            else:
+                rel.show(max_rows=args.max_rows, max_width=200)
+        except duckdb.Error as exc:  # the analyst's query: DuckDB's message (and candidates) says what is wrong
+            raise UserError(str(exc)) from exc
     finally:
         con.close()
     return 0
@@ -231,6 +251,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jobpool", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="generate demo boards and feeds, crawl, ingest, process, summarise")
@@ -293,12 +314,22 @@ def build_parser() -> argparse.ArgumentParser:
     from jobpool.circle_cli import add_commands
 
     add_commands(sub)  # match, stations, map (the 15-minute circle, docs/circle.md)
+    for command in sub.choices.values():  # --debug after the command too (SUPPRESS: never resets it)
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. A user's mistake prints ``jobpool: <message>`` on stderr and exits 2 (``--debug``:
+    the traceback); any other exception is a bug and propagates with its traceback."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except _user_errors() as exc:
+        if args.debug:
+            raise
+        print(f"jobpool: {str(exc).strip() or type(exc).__name__}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
