@@ -121,6 +121,22 @@ def test_cases_do_not_leak_into_each_other(pairs: dict[str, str]) -> None:
     assert len(all_jobs) == len(set(all_jobs)) == len(SAME) + 2 * len(APART)
 
 
+def test_copies_stating_only_a_ceiling_compare_on_it(home: Paths) -> None:
+    """An open-ended salary has one bound (最高8000: no minimum, not 8000 copied into it): a reworded copy
+    under a synonym title with the same ceiling in another unit still joins the job, and another ceiling
+    keeps two otherwise equal copies apart (the cluster check compares each bound on its own)."""
+    reworded = {"title": "理货员", "description": description(brand="和顺超市（古槐店）", style="board")}
+    _land(home, "board_a", [vacancy("和顺", source_record_id="same:a", base_salary="最高8000元/月"),
+                            vacancy("安康", source_record_id="other:a", base_salary="最高8000元/月")])
+    _land(home, "feed_b", [vacancy("和顺", source_record_id="same:b", base_salary="月薪最高8千", **reworded),
+                           vacancy("安康", source_record_id="other:b", base_salary="最高6000元/月")])
+    for step in (stage, normalise, deduplicate):
+        step(home, "test")
+    jobs = _jobs(home)
+    assert jobs["same:a"] == jobs["same:b"]
+    assert jobs["other:a"] != jobs["other:b"]
+
+
 def test_later_batch_joins_existing_job_and_ids_stay(home: Paths) -> None:
     _land(home, "board_a", [vacancy("鸿远", source_record_id="a1")])
     run_all(home)

@@ -91,6 +91,26 @@ CASES: list[tuple[str, tuple[str | None, str | None, float | None, float | None,
     ("$120,000+", ("USD", "YEAR", 120_000, None, 12, False)),
     ("$50,000 - $60,000 a year", ("USD", "YEAR", 50_000, 60_000, 12, False)),
     ("£25 an hour", ("GBP", "HOUR", 25, 25, 12, False)),
+    # open-ended: a minimum and no maximum (never the minimum copied into the maximum) ...
+    ("120元/天起", ("CNY", "DAY", 120, None, 12, False)),
+    ("日结150元起", ("CNY", "DAY", 150, None, 12, False)),
+    ("3000元以上", ("CNY", "MONTH", 3_000, None, 12, False)),
+    ("3000元/月以上", ("CNY", "MONTH", 3_000, None, 12, False)),
+    ("3000元/月起", ("CNY", "MONTH", 3_000, None, 12, False)),
+    ("5000+", ("CNY", "MONTH", 5_000, None, 12, False)),
+    ("5000+/月", ("CNY", "MONTH", 5_000, None, 12, False)),
+    ("月薪4000起", ("CNY", "MONTH", 4_000, None, 12, False)),
+    ("最低3000", ("CNY", "MONTH", 3_000, None, 12, False)),
+    ("月薪不低于4000元", ("CNY", "MONTH", 4_000, None, 12, False)),
+    ("保底3000元/月", ("CNY", "MONTH", 3_000, None, 12, False)),
+    # ... and a maximum with no minimum
+    ("3000元以下", ("CNY", "MONTH", None, 3_000, 12, False)),
+    ("3000元/月以下", ("CNY", "MONTH", None, 3_000, 12, False)),
+    ("最高8000", ("CNY", "MONTH", None, 8_000, 12, False)),
+    ("月薪最高可达8000元", ("CNY", "MONTH", None, 8_000, 12, False)),
+    ("不超过5000元/月", ("CNY", "MONTH", None, 5_000, 12, False)),
+    ("200元/天封顶", ("CNY", "DAY", None, 200, 12, False)),
+    ("up to $30 an hour", ("USD", "HOUR", None, 30, 12, False)),
 ]
 
 
@@ -121,6 +141,15 @@ def test_monthly_conventions() -> None:
     m = parse_salary("12-24K·13薪")
     assert m is not None and (m.monthly_min, m.monthly_max) == (13_000, 26_000)
     assert parse_salary("12-24K").monthly_min == 12_000  # type: ignore[union-attr]
+
+
+def test_open_ended_monthly_equivalents() -> None:
+    """An open end stays open in the monthly equivalent too: filters on monthly_max must not see a cap."""
+    daily = parse_salary("120元/天起")
+    assert daily is not None
+    assert (daily.monthly_min, daily.monthly_max) == (round(120 * DAYS_PER_MONTH, 2), None)
+    capped = parse_salary("最高8000")
+    assert capped is not None and (capped.monthly_min, capped.monthly_max) == (None, 8000.0)
 
 
 def test_salary_to_dict_is_json() -> None:
@@ -257,6 +286,52 @@ def test_jobpool_sql_has_parse_salary(home: Paths, capsys: pytest.CaptureFixture
     assert main(["parse", "salary", "10-15K·13薪"]) == 0
     parsed = json.loads(capsys.readouterr().out)
     assert (parsed["min_amount"], parsed["months_per_year"], parsed["period"]) == (10_000.0, 13, "MONTH")
+    for text, lo, hi in (("3000元以上", 3000.0, None), ("120元/天起", 120.0, None), ("最高8000", None, 8000.0)):
+        assert main(["parse", "salary", text]) == 0
+        parsed = json.loads(capsys.readouterr().out)
+        assert (parsed["min_amount"], parsed["max_amount"], parsed["monthly_max"] is None) == (lo, hi, hi is None)
+
+
+def test_open_ended_salaries_through_the_pipeline(home: Paths) -> None:
+    """Downstream takes a missing bound: validation does not quarantine it (min ≤ max is checked only
+    when both are there), core and published keep it null, matching still has a monthly pay, and
+    survivorship counts a ceiling alone ("最高8000") as a stated salary, over a copy that states none."""
+    from jobpool.landing import BatchWriter
+    from jobpool.process import run_all
+    from transforms.matching import job_features_sql
+
+    jobs = {  # id: (title, employer, address, salary)
+        "o1": ("收银员", "济宁鸿远商业连锁有限公司", "济宁市任城区古槐街道建设路88号", "120元/天起"),
+        "o2": ("电焊工", "兖州华通机械制造有限公司", "济宁市兖州区鼓楼街道九州大道15号", "3000元以下"),
+        "o3": ("保洁员", "曲阜明德物业管理有限公司", "济宁市曲阜市鲁城街道静轩路3号", "最高8000"),
+        "o4": ("面点师", "邹城华宇餐饮有限公司", "济宁市邹城市钢山街道太平东路120号", "月薪4000起"),
+    }
+
+    def record(rid: str, salary: str | None) -> dict[str, str | None]:
+        title, employer, address, _ = jobs[rid]
+        return {"source_record_id": rid, "title": title, "base_salary": salary, "description": f"招{title}",
+                "hiring_organization": employer, "job_location": address, "date_posted": "2026-11-20"}
+
+    with BatchWriter("a_board", root=home) as writer:  # the same 保洁员 vacancy without a salary, first;
+        writer.add(record("o3", None))                   # the 电焊工 with another ceiling: another vacancy
+        writer.add({**record("o2", "最高8000"), "source_record_id": "o2-other"})
+    with BatchWriter("b_board", root=home) as writer:
+        writer.extend(record(rid, job[3]) for rid, job in jobs.items())
+    run_all(home)
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        assert not con.execute("select count(*) from audit.quarantine").fetchone()[0]
+        rows = con.execute("select title, [salary_min, salary_max, salary_monthly_max] from published.open_jobs "
+                           "order by all").fetchall()
+        pays = con.execute(f"select title, monthly_pay from ({job_features_sql('select * from core.job')}) "
+                           "order by all").fetchall()
+    finally:
+        con.close()
+    assert rows == sorted([("收银员", [120.0, None, None]), ("电焊工", [None, 3000.0, 3000.0]),
+                           ("电焊工", [None, 8000.0, 8000.0]), ("保洁员", [None, 8000.0, 8000.0]),
+                           ("面点师", [4000.0, None, None])])
+    assert pays == sorted([("收银员", round(120 * DAYS_PER_MONTH, 2)), ("电焊工", 3000.0), ("电焊工", 8000.0),
+                           ("保洁员", 8000.0), ("面点师", 4000.0)])
 
 
 def test_structured_figures_beat_the_text() -> None:

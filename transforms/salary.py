@@ -106,8 +106,15 @@ _AMOUNT = rf"{_CUR}\s*{_NUM}\s*{_UNIT}"
 _SEP = r"\s*(?:-|~|至|到|—|–|－|to)\s*"
 _RANGE = re.compile(rf"{_AMOUNT}{_SEP}{_AMOUNT}", re.I)
 _SINGLE = re.compile(_AMOUNT, re.I)
+# Open-ended single amounts: a marker after the amount (past a "/unit": "120元/天起", "3000元/月以上") or
+# before it ("最低3000", "最高8000", "up to $30"). They set one bound; the other stays None (open), never a
+# copy of the amount — "3000元以上" caps nothing, so filters on the maximum must not see 3000 as a cap.
+_PER_UNIT = re.compile(r"^\s*/\s*(?:小时|时|天|日|周|星期|月|年|hour|hr|h|day|week|wk|month|mo|year|yr|annum)", re.I)
 _OPEN_MIN = re.compile(r"^\s*(?:\+|以上|起|及以上|或以上|or more|and up)", re.I)
-_OPEN_MAX = re.compile(r"^\s*(?:以下|以内|or less)", re.I)
+_OPEN_MAX = re.compile(r"^\s*(?:以下|以内|封顶|or less)", re.I)
+_PAY_WORD = r"(?:月薪|日薪|时薪|年薪|周薪|工资|薪资|薪水|底薪)?\s*[:：]?\s*"
+_MIN_BEFORE = re.compile(rf"(?:最低|不低于|不少于|至少|保底|起薪)\s*{_PAY_WORD}$", re.I)
+_MAX_BEFORE = re.compile(rf"(?:最高(?:可达)?|最多|不超过|不高于|高达|可达|up\s+to)\s*{_PAY_WORD}$", re.I)
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 _CURRENCY_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"£|\bgbp\b", re.I), "GBP"),
@@ -203,9 +210,12 @@ def parse_salary(text: str | None) -> Salary | None:
         val = _amount(sm.group(1), sm.group(2))
         units = {(sm.group(2) or "").lower()}
         tail = s[sm.end() :]
-        if _OPEN_MIN.match(tail):
+        per = _PER_UNIT.match(tail)
+        after = tail[per.end() :] if per else tail
+        head = s[: sm.start()]
+        if _OPEN_MIN.match(tail) or _OPEN_MIN.match(after) or _MIN_BEFORE.search(head):
             lo, hi = val, None
-        elif _OPEN_MAX.match(tail):
+        elif _OPEN_MAX.match(tail) or _OPEN_MAX.match(after) or _MAX_BEFORE.search(head):
             lo, hi = None, val
         else:
             lo = hi = val

@@ -55,7 +55,9 @@ ranked as (
              when district_adcode is not null then 1
              else 0 end
             + (coord_status in ('ok', 'swapped'))::int * 0.5 as place_rank,
-        case when salary_monthly_min is not null then 2 when salary_negotiable then 1 else 0 end as salary_rank,
+        -- a stated figure (either bound: 3000元以上 has no maximum, 最高8000 no minimum) > 面议 > nothing
+        case when coalesce(salary_monthly_min, salary_monthly_max) is not null then 2
+             when salary_negotiable then 1 else 0 end as salary_rank,
         (employment_type is not null)::int as employment_rank
     from postings
 ),
