@@ -168,9 +168,12 @@ def test_incremental_publish_equals_whole_rebuild(home: Paths, monkeypatch: pyte
     from jobpool.demo.bench import LANDING_KEYS, land_generated
     from jobpool.process import publish
 
-    land_generated(home, 4000, seed=1)
+    # postings dated by today's calendar: a fixed generator date would have every job closed by time
+    # weeks later, and then nothing is left to close incrementally (or too much, and publish rebuilds whole)
+    today = datetime.now(UTC).date() - timedelta(days=5)
+    land_generated(home, 4000, seed=1, base_date=today)
     run_all(home)
-    land_generated(home, 250, seed=2, id_prefix="inc-")
+    land_generated(home, 250, seed=2, id_prefix="inc-", base_date=today)
     # copies of postings already in the pool, under new ids on another source: they join existing jobs
     again = duckdb.sql(f"select * from read_parquet('{home.landing}/source=*/*/*.parquet', union_by_name = true) "
                        "using sample 150 rows (reservoir, 7)").fetchdf()

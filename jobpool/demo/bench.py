@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +78,18 @@ def _records(batch: Any, id_prefix: str = "") -> Iterator[dict[str, Any]]:
         }
 
 
-def land_generated(root: Paths, n_postings: int, seed: int = 1, id_prefix: str = "") -> int:
-    """Land N generated postings, one batch per source (the landing contract's writer)."""
+def land_generated(root: Paths, n_postings: int, seed: int = 1, id_prefix: str = "",
+                   base_date: date | None = None) -> int:
+    """Land N generated postings, one batch per source (the landing contract's writer). ``base_date``:
+    the generator's "today" (default its fixed date), for tests whose outcome depends on the clock."""
     from jobpool.demo.generate import generate_records
     from jobpool.landing import BatchWriter
 
     writers: dict[str, BatchWriter] = {}
     count = 0
     try:
-        for batch in generate_records(seed, n_postings):
+        dated = {} if base_date is None else {"base_date": base_date}
+        for batch in generate_records(seed, n_postings, **dated):
             sources = batch.column("source").to_pylist()
             for source, record in zip(sources, _records(batch, id_prefix), strict=True):
                 writer = writers.get(source)
