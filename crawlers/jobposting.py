@@ -11,6 +11,10 @@ same record whichever syntax carried it:
   their line breaks, which a publisher wrote on purpose.
 * A property a syntax does not carry stays empty: "identical" means identical on every property
   the three carry (see docs/crawling.md).
+* ``identifier`` is read as schema.org means it: a PropertyValue's ``value`` is the id, its
+  ``propertyID``/``name`` only say whose id it is (kept in ``extra.identifier_scheme``). Google's
+  guide gives ``{"name": <employer>, "value": <id>}``: reading the name made every posting of a site
+  one record key. :func:`extract_postings` gives each record its ``source_record_id``.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
 import extruct
+import lxml.etree
+import lxml.html
 
 from crawlers.items import clean_text
 
@@ -34,6 +41,14 @@ _UNIT_CN = {"HOUR": "小时", "DAY": "天", "WEEK": "周", "MONTH": "月", "YEAR
 _SCRIPT_LD = re.compile(
     r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL
 )
+#: a named or numeric character reference; bare ``&`` (``AT&T``, ``包吃住 & 住宿``) is left alone
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+#: HTML elements a description is written with; only these make a text HTML (``工资<5000`` is text)
+_BLOCKS = frozenset("p div ul ol li dl dt dd h1 h2 h3 h4 h5 h6 table thead tbody tr section article "
+                    "blockquote pre hr header footer".split())
+_CELLS = frozenset(("td", "th"))
+_INLINE = "br span b strong i em u a font small sup sub code img"
+_TAG = re.compile(rf"</?(?:{'|'.join(sorted(_BLOCKS | _CELLS | set(_INLINE.split())))})\b[^<>]*>", re.IGNORECASE)
 
 
 def compact_expanded(nodes: list[Any]) -> list[dict[str, Any]]:
@@ -150,6 +165,11 @@ def _first(value: Any) -> Any:
     return value
 
 
+def _decode_entities(text: str) -> str:
+    """Character references decoded (``R&amp;D`` → ``R&D``): JSON-LD strings are often HTML-escaped."""
+    return _ENTITY.sub(lambda m: unescape(m.group(0)), text) if "&" in text else text
+
+
 def _text(value: Any) -> str | None:
     """A property as text: plain values, ``{"@value": …}``, or a named thing's ``name``."""
     value = _first(value)
@@ -160,7 +180,83 @@ def _text(value: Any) -> str | None:
             if key in value:
                 return _text(value[key])
         return None
-    return clean_text(str(value))
+    return clean_text(_decode_entities(str(value)))
+
+
+def _texts(value: Any) -> list[str]:
+    """Every value of a property that may be repeated, as text."""
+    return [t for t in (_text(v) for v in (value if isinstance(value, list) else [value])) if t]
+
+
+def _markup_text(value: Any) -> str | None:
+    """A description as text. Google asks for HTML here, sometimes itself entity-escaped
+    (``&lt;p&gt;``): tags give way to line breaks at blocks and ``<br>``, as a browser shows them,
+    and entities are decoded. Text without HTML tags keeps its line breaks as written."""
+    value = _first(value)
+    if isinstance(value, dict):
+        value = value.get("@value")
+    if value is None:
+        return None
+    text = str(value)
+    if not _TAG.search(text):
+        text = _decode_entities(text)
+        if not _TAG.search(text):
+            return clean_text(text)
+    try:
+        root = lxml.html.fragment_fromstring(text, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return clean_text(_decode_entities(text))
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    for el in root.iter():
+        # whitespace in HTML source is one space; line breaks come from the elements
+        el.text = _ALL_WS.sub(" ", el.text) if el.text else el.text
+        el.tail = _ALL_WS.sub(" ", el.tail) if el.tail else el.tail
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag == "br":
+            el.tail = "\n" + (el.tail or "")
+        elif tag in _BLOCKS:
+            el.text = "\n" + (el.text or "")
+            el.tail = "\n" + (el.tail or "")
+        elif tag in _CELLS:  # cells of a row: side by side
+            el.tail = " " + (el.tail or "")
+    return clean_text(root.text_content())
+
+
+def _id_text(value: Any) -> str | None:
+    """An identifier's value as text: numbers as written (``1234567``, not ``1234567.0``)."""
+    value = _first(value)
+    if isinstance(value, dict):  # {"@value": …} or a nested PropertyValue: its value, never its name
+        return _id_text(value.get("@value", value.get("value")))
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return clean_text(_decode_entities(str(value)))
+
+
+def _identifier(value: Any) -> tuple[str | None, dict[str, Any]]:
+    """schema.org ``identifier`` (text, number, PropertyValue, or a list of them) → the record's id and
+    ``extra``. A PropertyValue's ``value`` is the id; ``propertyID`` (else ``name``) says whose id
+    it is, so it goes to ``extra.identifier_scheme`` and never becomes the key."""
+    found: list[tuple[str, str | None]] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            if set(item) == {"@id"}:  # an IRI given as a bare node reference
+                key = _id_text(item["@id"])
+            else:
+                key = _id_text(item.get("value", item.get("@value")))
+            scheme = _text(item.get("propertyID")) or _text(item.get("name"))
+        else:
+            key, scheme = _id_text(item), None
+        if key:
+            found.append((key, scheme))
+    if not found:
+        return None, {}
+    extra: dict[str, Any] = {"identifier_scheme": found[0][1]} if found[0][1] else {}
+    if len(found) > 1:
+        extra["identifiers"] = [f"{s}:{k}" if s else k for k, s in found]
+    return found[0][0], extra
 
 
 def _join_list(value: Any) -> str | None:
@@ -170,9 +266,24 @@ def _join_list(value: Any) -> str | None:
     return _text(value)
 
 
+def _locations(value: Any) -> tuple[str | None, dict[str, Any]]:
+    """jobLocation, one place or several → the first place's line (and its geo/postal code in
+    ``extra``), plus every place's line in ``extra.job_locations`` when there are several."""
+    lines: list[str] = []
+    extra: dict[str, Any] = {}
+    for i, place in enumerate(p for p in (value if isinstance(value, list) else [value]) if p is not None):
+        line, place_extra = _address(place)
+        if i == 0:
+            extra.update(place_extra)
+        if line and line not in lines:
+            lines.append(line)
+    if len(lines) > 1:
+        extra["job_locations"] = lines
+    return (lines[0] if lines else None), extra
+
+
 def _address(place: Any) -> tuple[str | None, dict[str, Any]]:
-    """jobLocation → one address line plus geo/structured parts for ``extra``."""
-    place = _first(place)
+    """One jobLocation place → one address line plus geo/structured parts for ``extra``."""
     extra: dict[str, Any] = {}
     if place is None:
         return None, extra
@@ -210,8 +321,9 @@ def _salary(posting: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         return None, extra
     if not isinstance(salary, dict):
         text = _text(salary)
-        if text and currency and re.fullmatch(r"[\d.,]+", text):
-            extra.update(salary_currency=currency, salary_min=text.replace(",", ""))
+        if text and currency and re.fullmatch(r"[\d.,]+", text):  # one figure: minimum and maximum
+            amount = text.replace(",", "")
+            extra.update(salary_currency=currency, salary_min=amount, salary_max=amount)
             return f"{currency} {text}", extra
         return text, extra
     currency = _text(salary.get("currency")) or currency
@@ -239,14 +351,37 @@ def _salary(posting: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     return " ".join(p for p in (currency, span, unit and f"per {unit.lower()}") if p), extra
 
 
+def _organisation(org: Any) -> dict[str, Any]:
+    """hiringOrganization's ``sameAs`` and ``logo`` (a URL or an ImageObject) for ``extra``."""
+    org = _first(org)
+    if not isinstance(org, dict):
+        return {}
+    same_as = _texts(org.get("sameAs"))
+    logo = _first(org.get("logo"))
+    if isinstance(logo, dict):
+        logo = logo.get("url") or logo.get("contentUrl") or logo.get("@id")
+    extra: dict[str, Any] = {}
+    if same_as:
+        extra["employer_same_as"] = same_as[0] if len(same_as) == 1 else same_as
+    if _text(logo):
+        extra["employer_logo"] = _text(logo)
+    return extra
+
+
 def posting_to_fields(posting: dict[str, Any]) -> dict[str, Any]:
     """Map one JobPosting object to landing fields."""
-    location, loc_extra = _address(posting.get("jobLocation"))
-    if location is None and posting.get("applicantLocationRequirements"):
-        location = _text(posting["applicantLocationRequirements"])
+    location, loc_extra = _locations(posting.get("jobLocation"))
+    applicant = _texts(posting.get("applicantLocationRequirements"))
+    if location is None and applicant:
+        location = applicant[0]
     salary, sal_extra = _salary(posting)
-    identifier = posting.get("identifier")
-    extra: dict[str, Any] = {**loc_extra, **sal_extra}
+    identifier, id_extra = _identifier(posting.get("identifier"))
+    extra: dict[str, Any] = {**loc_extra, **sal_extra, **id_extra, **_organisation(posting.get("hiringOrganization"))}
+    if applicant:
+        extra["applicant_location_requirements"] = applicant
+    location_type = _join_list(posting.get("jobLocationType"))
+    if location_type:
+        extra["job_location_type"] = location_type
     for key, name in (
         ("jobBenefits", "benefits"),
         ("workHours", "work_hours"),
@@ -263,24 +398,27 @@ def posting_to_fields(posting: dict[str, Any]) -> dict[str, Any]:
             extra[name] = value
     return {
         "title": _text(posting.get("title")) or _text(posting.get("name")),
-        "description": _text(posting.get("description")),
+        "description": _markup_text(posting.get("description")),
         "hiring_organization": _text(posting.get("hiringOrganization")),
         "job_location": location,
         "base_salary": salary,
         "employment_type": _join_list(posting.get("employmentType")),
         "date_posted": _text(posting.get("datePosted")),
         "valid_through": _text(posting.get("validThrough")),
-        "identifier": _text(identifier),
+        "identifier": identifier,
         "extra": extra or None,
     }
 
 
 def extract_postings(html: str, url: str, json_document: bool = False
                      ) -> tuple[list[dict[str, Any]], list[str]]:
-    """All JobPostings on a page as landing fields, plus the page's extraction errors.
+    """All JobPostings on a page as landing fields with their ``source_record_id``, plus the page's
+    extraction errors.
 
     JSON-LD blocks are parsed one by one, so one invalid block does not hide a valid one beside it.
     ``json_document``: the response is itself JSON-LD (``application/ld+json``), not HTML.
+    A record's key is its identifier; without one, the page URL, or ``URL#n`` for the n-th such
+    posting when the page has several (one key for two postings would make them one record).
     """
     errors: list[str] = []
     found: list[tuple[str, dict[str, Any]]] = []
@@ -303,13 +441,25 @@ def extract_postings(html: str, url: str, json_document: bool = False
     found.extend(("rdfa", _collapse_ws(p)) for p in iter_jobpostings(rdfa))
     records = []
     seen: set[str] = set()
+    marked_up: dict[tuple[str | None, str], str] = {}  # (identifier, title) → the syntax that gave it
     for syntax, posting in found:
         fields = posting_to_fields(posting)
         key = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
         if key in seen:  # same posting marked up twice on one page
             continue
         seen.add(key)
+        if fields["title"]:
+            # the same posting in a second syntax, its text a little different: JSON-LD (first) lands
+            same = (fields["identifier"], _ALL_WS.sub(" ", fields["title"]))
+            if marked_up.setdefault(same, syntax) != syntax:
+                continue
         fields["raw_format"] = syntax
         fields["raw_payload"] = json.dumps(posting, ensure_ascii=False)
         records.append(fields)
+    keyless = [r for r in records if not r["identifier"]]
+    for n, fields in enumerate(keyless, start=1):
+        fields["source_record_id"] = url if len(keyless) == 1 else f"{url}#{n}"
+    for fields in records:
+        if fields["identifier"]:
+            fields["source_record_id"] = fields["identifier"]
     return records, errors

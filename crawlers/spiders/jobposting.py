@@ -61,8 +61,7 @@ class JobPostingSpider(SitemapSpider):
             self.crawler.stats.inc_value(f"jobpool/errors/{kind}")
         for fields in postings:
             item = JobPostingItem(**{k: v for k, v in fields.items() if v is not None})
-            item["url"] = response.url
-            item["source_record_id"] = fields.get("identifier") or response.url
+            item["url"] = response.url  # source_record_id: set by extract_postings (identifier, else URL)
             yield item
         if not postings and errors:
             # Nothing usable on a page that tried to carry a posting: land it to be quarantined.
