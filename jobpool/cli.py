@@ -169,6 +169,8 @@ def print_summary() -> bool:
     for r in rows:
         ok &= r["balanced"]
         mark = "landed = new + merged + quarantined + held" if r["balanced"] else "MISMATCH"
+        if r["held"]:  # balanced, but not loaded: say so beside the sum (the reasons are the HELD lines)
+            mark += f"; {r['held']} held, not loaded (see HELD)"
         print(f"{r['source']:<14}{r['landed']:>8}{r['new_jobs']:>10}{r['merged_duplicates']:>8}"
               f"{r['quarantined']:>10}{r['held']:>6}  {mark}")
     return ok

@@ -338,7 +338,7 @@ def reconcile(root: Paths | None = None, run_id: str | None = None) -> StepResul
         raise BatchesHeld(f"{len(held)} batch(es) held, not published: {lines}. "
                           f"Inspect, then `jobpool release BATCH_ID` and run process again.")
     return StepResult("reconcile", time.monotonic() - started, sum(r["landed"] for r in rows),
-                      {r["source"]: "balanced" for r in rows})
+                      {r["source"]: f"balanced, {r['held']} held" if r["held"] else "balanced" for r in rows})
 
 
 def release(batch_id: str, note: str | None = None, root: Paths | None = None) -> dict[str, Any]:

@@ -11,8 +11,13 @@
 Suites are code, versioned with the repo. A failed expectation of severity ``quarantine`` sends the
 records it names (``unexpected_index_list`` on ``row_id``) to ``audit.quarantine`` with the
 expectation and the observed value; severity ``warn`` is recorded in ``audit.validation_run`` only.
-A batch whose health checks fail (volume collapse, null-rate jump, too much quarantined) is held:
-not loaded, not published, until a data engineer releases it (``jobpool release BATCH``).
+A batch whose health checks fail (volume collapse, null-rate jump, too much quarantined, a broken
+record key) is held: not loaded, not published, until a data engineer releases it
+(``jobpool release BATCH``).
+
+A broken record key: records of one batch sharing a ``source_record_id`` but differing in URL or
+content. Deduplication takes records with one key as copies of one record, so such a batch would
+collapse into one job per key while every count still balanced.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ MIN_SHARE_RECORDS = 10     # ... when it has at least this many records (2 of 3 
 HISTORY = 5                # batches of a source that make "recent"
 MIN_HISTORY = 3            # fewer loaded batches than this: no volume/null-rate baseline yet
 PROFILED = ("title", "description", "salary_text", "address", "date_posted")
+SHOWN_KEYS = 3             # broken record keys a hold reason names (the biggest first), ...
+SHOWN_URLS = 3             # ... each with this many of its URLs
 
 
 @dataclass(frozen=True)
@@ -303,7 +310,37 @@ def batch_health(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             from staging.batch_profile as p left join history as h using (source)
             where p.batch_id not in (select batch_id from audit.batch_release)
         ),
+        repeated_key as (  -- cheap first pass (a count per key): only repeated keys are looked at closely
+            select batch_id, source_record_id from staging.posting_matched
+            where source_record_id is not null and batch_id in (select batch_id from profiled)
+            group by all having count(*) > 1
+        ),
+        shared_key as (  -- one key, records that differ: not copies of one record
+            select m.batch_id, m.source_record_id, count(*) as records,
+                   count(distinct coalesce(m.url, '')) as urls, count(distinct m.content_hash) as contents,
+                   list_sort(list_distinct(list(m.url)))[1:{SHOWN_URLS}] as some_urls
+            from staging.posting_matched as m semi join repeated_key using (batch_id, source_record_id)
+            group by m.batch_id, m.source_record_id
+            having count(distinct coalesce(m.url, '')) > 1 or count(distinct m.content_hash) > 1
+        ),
+        broken_key as (
+            select batch_id, count(*) as n_keys, sum(records) as n_records,
+                   string_agg(printf('''%s'' on %d records (%d URLs, %d contents: %s)', source_record_id,
+                                     records, urls, contents, array_to_string(some_urls, ' ')), '; '
+                              order by records desc, source_record_id) filter (where key_rank <= {SHOWN_KEYS})
+                       as shown
+            from (select *, row_number() over (partition by batch_id order by records desc, source_record_id)
+                            as key_rank from shared_key)
+            group by batch_id
+        ),
         failed as (
+            select p.batch_id, p.source, 'broken_record_key' as check_name,
+                   printf('%d records share %d source_record_id(s) but differ in URL or content, so they are '
+                          || 'not copies of one record: %s%s', k.n_records, k.n_keys, k.shown,
+                          case when k.n_keys > {SHOWN_KEYS}
+                               then printf('; and %d more key(s)', k.n_keys - {SHOWN_KEYS}) else '' end) as reason
+            from broken_key as k join profiled as p using (batch_id)
+            union all
             select batch_id, source, 'quarantine_share' as check_name,
                    printf('%d of %d records quarantined (%.0f%% > {MAX_QUARANTINED * 100:.0f}%%)',
                           quarantined, records, quarantined * 100.0 / records) as reason
