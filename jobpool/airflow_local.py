@@ -30,6 +30,10 @@ Gotchas we hit (settings that mattered), so nobody has to relearn them:
 * ``POST /api/v2/assets/events`` needs the numeric asset id (look it up with
   ``GET /api/v2/assets?uri_pattern=``), and the api-server adds ``from_rest_api: true`` to extra.
 * A name-only ``Asset("x")`` gets ``uri == "x"``; match on name or uri when looking it up.
+* An ``AssetWatcher`` fires as soon as the triggerer runs it, which can be before the api-server
+  answers: a task started then may die on an Execution API read timeout, and the run it belongs to
+  exists before start-up "finishes". Tasks need retries (``jobpool/dag_defaults.py``), and a caller
+  judging runs must not assume the only runs are the ones it triggered (``jobpool/demo/run.py``).
 """
 
 from __future__ import annotations
