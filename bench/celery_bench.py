@@ -12,11 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from jobpool.airflow_celery import AirflowCelery
-from jobpool.config import Paths
-from jobpool.demo.generate import generate_site
-from jobpool.demo.run import DAGS, _pending_batches, deliver_feeds
-from jobpool.demo.server import serve
+from demo.airflow_celery import AirflowCelery
+from demo.generate import generate_site
+from demo.run import DAGS, _pending_batches, deliver_feeds
+from demo.server import serve
+from landing.paths import Paths
 
 WAIT = 1800
 

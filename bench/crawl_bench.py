@@ -3,7 +3,7 @@
     .venv/bin/python bench/crawl_bench.py -n 2000 -n 10000
 
 For each N: a fresh JOBPOOL_HOME, a board of N detail pages (JSON-LD + HTML body, ~4 KB, Chinese
-text, ETag/Last-Modified) listed in one sitemap, served by crawlers.testserver (threaded, HTTP/1.1
+text, ETag/Last-Modified) listed in one sitemap, served by demo.testserver (threaded, HTTP/1.1
 keep-alive) in this process; one full crawl with AutoThrottle off, then one re-crawl of the
 unchanged board (every page a 304). Prints pages/s and peak RSS of the Scrapy child process (sampled
 every 50 ms with psutil) and of this process (which also runs the HTTP server); writes
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawlers.registry import CrawlSource  # noqa: E402
 from crawlers.run import run_crawl  # noqa: E402
-from crawlers.testserver import Page, board_server  # noqa: E402
+from demo.testserver import Page, board_server  # noqa: E402
 
 DISTRICTS = ["任城区", "兖州区", "曲阜市", "邹城市", "微山县", "鱼台县", "金乡县", "嘉祥县", "汶上县", "泗水县",
              "梁山县"]

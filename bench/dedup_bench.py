@@ -7,7 +7,7 @@ postings, plus one incremental batch into the largest pool.
 Postings come from the demo generator's fast path (``generate_records``, ground truth = vacancy_id)
 and are normalised once through the real stage + normalise steps; the normalised table is cached
 under ``var/bench-cache`` so reruns time deduplication only. Each size runs the real
-``jobpool.process.deduplicate`` on a fresh DuckDB warehouse. The incremental case first puts the pool
+``warehouse.steps.deduplicate`` on a fresh DuckDB warehouse. The incremental case first puts the pool
 (all but the last ``--batch`` postings, deduplicated) into core.posting, then deduplicates the batch.
 Figures go to docs/dedup.md by hand; this prints them and writes bench/results/dedup.json.
 """
@@ -30,9 +30,9 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from jobpool.config import Paths  # noqa: E402
-from jobpool.demo.bench import PeakRSS, land_generated  # noqa: E402
-from transforms.dedup import quality  # noqa: E402
+from demo.bench import PeakRSS, land_generated  # noqa: E402
+from landing.paths import Paths  # noqa: E402
+from transforms.dedup.run import quality  # noqa: E402
 from warehouse.db import connect_writer  # noqa: E402
 
 #: the order sources arrive in the incremental quality run: the boards are crawled, then the feeds land
@@ -43,8 +43,8 @@ RUN_BATCH_DDL = ("create or replace table staging.run_batch (run_id varchar, bat
 
 def normalised_cache(n: int, seed: int, cache: Path) -> Path:
     """The normalised postings (+ vacancy_id) of ``n`` generated postings, built once."""
-    from jobpool.demo.generate import generate_records
-    from jobpool.process import normalise, stage
+    from demo.generate import generate_records
+    from warehouse.steps import normalise, stage
 
     path = cache / f"normalised-{n}-seed{seed}.parquet"
     if path.exists():
@@ -91,7 +91,7 @@ def _truth_quality(con: duckdb.DuckDBPyConnection, source: str, table: str) -> d
 
 
 def run(sizes: list[int], batch: int, seed: int, cache: Path) -> dict[str, Any]:
-    import jobpool.process as process
+    import warehouse.steps as process
 
     total = max(sizes)
     source = str(normalised_cache(total, seed, cache))
@@ -146,11 +146,11 @@ def site_cache(seed: int, cache: Path) -> Path:
     demo, with its truth ``vacancy_id`` per posting; built once per seed, then only dedup is rerun."""
     from crawlers.registry import load_sources
     from crawlers.run import run_crawl
-    from jobpool.demo.generate import generate_site
-    from jobpool.demo.run import deliver_feeds
-    from jobpool.demo.server import serve
-    from jobpool.feeds.inbox import scan_inbox
-    from jobpool.process import normalise, stage
+    from demo.generate import generate_site
+    from demo.run import deliver_feeds
+    from demo.server import serve
+    from feeds.inbox import scan_inbox
+    from warehouse.steps import normalise, stage
 
     path = cache / f"site-seed{seed}.parquet"
     if path.exists():
@@ -189,7 +189,7 @@ def _dedup_site(source: str, runs: Sequence[str]) -> list[tuple]:
     """Deduplicate a cached labelled site in one run per ``where`` clause of ``runs``; after each run
     but a lone one its postings are loaded into core.posting, so later runs join them.
     Returns (job_id, vacancy_id, title, employer_name, description) per scored posting."""
-    import jobpool.process as process
+    import warehouse.steps as process
 
     with tempfile.TemporaryDirectory(prefix="dedup-quality-") as tmp:
         root = _warehouse(Path(tmp))
@@ -222,7 +222,7 @@ def _pooled(results: dict[str, Any], per_seed: dict[int, tuple[list, list]], lab
 def run_quality(seeds: list[int], cache: Path) -> dict[str, Any]:
     """Pairwise and B-cubed quality of the real deduplicate step per labelled demo site, pooled, and the
     two baselines (exact hash; TF-IDF cosine ≥ 0.75) on the same postings."""
-    from transforms.dedup import exact_hash_groups, tfidf_cosine_groups
+    from transforms.dedup.run import exact_hash_groups, tfidf_cosine_groups
 
     results: dict[str, Any] = {"seeds": {}}
     per_seed: dict[int, tuple[list, list]] = {}

@@ -96,8 +96,8 @@ def write_xml(path: Path, jobs: int, seed: int = 2) -> None:
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from jobpool.config import Paths
-from jobpool.feeds.ingest import ingest_file
+from landing.paths import Paths
+from feeds.ingest import ingest_file
 path, source, mapping, home, fast = sys.argv[1:6]
 import resource as _r
 cpu0 = _r.getrusage(_r.RUSAGE_SELF)

@@ -3,7 +3,7 @@
 Jobs and seekers are synthetic but spatially realistic: each is placed around one of Jining's 146 town
 centres, towns weighted by their number of urban communities (the city's streets are dense, villages
 sparse), with a Gaussian spread of ~1.3 km; titles are the demo generator's occupations, seekers want one
-or two of them. The matching is the production code (transforms.matching: H3 covering disks + trade
+or two of them. The matching is the production code (circle.radar: H3 covering disks + trade
 blocking in one DuckDB join, haversine, max_by top N, reasons for the survivors only).
 
     .venv/bin/python bench/match_bench.py                         # 350,000 × 680,000
@@ -26,9 +26,9 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jobpool.demo.generate import OCCUPATIONS  # noqa: E402
-from jobpool.reference import communities, towns  # noqa: E402
-from transforms import matching  # noqa: E402
+from circle import radar as matching  # noqa: E402
+from circle.reference import communities, towns  # noqa: E402
+from demo.generate import OCCUPATIONS  # noqa: E402
 
 
 def _places(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

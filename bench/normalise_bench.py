@@ -6,10 +6,10 @@ normalised batches out; prints records/s and peak resident memory (this process 
     .venv/bin/python bench/normalise_bench.py -n 100000 --reference   # the per-row path, for comparison
 
 The landing batches are built from the demo generator's vectorised fast path
-(``jobpool.demo.generate.generate_records``) with Arrow compute only, mapping its fields the way
-``jobpool.demo.bench._records`` does (tags and coordinates into ``extra``), and written to a temporary
+(``demo.generate.generate_records``) with Arrow compute only, mapping its fields the way
+``demo.bench._records`` does (tags and coordinates into ``extra``), and written to a temporary
 Parquet file first (not timed). The timed section streams that file in 50,000-record batches through
-``normalise_batches`` — as ``jobpool.process.normalise`` streams landing files — and counts the output,
+``normalise_batches`` — as ``warehouse.steps.normalise`` streams landing files — and counts the output,
 so peak RSS is that of the streaming stage. CPU seconds include the worker processes.
 Figures go to docs/normalisation.md.
 """
@@ -36,8 +36,8 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawlers.jobposting import posting_to_fields  # noqa: E402
-from jobpool.config import shared_data_dir  # noqa: E402
-from jobpool.landing import RECORD_SCHEMA  # noqa: E402
+from landing.contract import RECORD_SCHEMA  # noqa: E402
+from landing.paths import shared_data_dir  # noqa: E402
 
 LANDING_COLUMNS = [n for n in RECORD_SCHEMA.names if n not in ("raw_payload", "raw_format")]
 LANDING_SCHEMA = pa.schema([RECORD_SCHEMA.field(n) for n in LANDING_COLUMNS])
@@ -61,7 +61,7 @@ def _extra(batch: pa.RecordBatch) -> pa.Array:
 
 def landing_batches(n: int, seed: int = 1, chunk_size: int = 100_000) -> Iterator[pa.RecordBatch]:
     """N generated postings as landing-schema record batches (one batch id per source and chunk)."""
-    from jobpool.demo.generate import generate_records
+    from demo.generate import generate_records
 
     done = 0
     for chunk in generate_records(seed, n, chunk_size=chunk_size):
@@ -171,9 +171,9 @@ def landed_real_batches() -> dict[str, pa.RecordBatch]:
     exactly the records the normalise step reads in production, area fields in ``extra`` included."""
     import pyarrow.parquet as pq
 
-    from jobpool.config import Paths
-    from jobpool.feeds.ingest import ingest_file
-    from jobpool.landing import read_manifest
+    from feeds.ingest import ingest_file
+    from landing.contract import read_manifest
+    from landing.paths import Paths
 
     root, mappings = shared_data_dir(), Path(__file__).resolve().parents[1] / "tests" / "mappings"
     out = {}
@@ -190,7 +190,7 @@ def landed_real_batches() -> dict[str, pa.RecordBatch]:
 
 def _reference(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The per-row path (what normalise_batches did before it went columnar)."""
-    from transforms.normalise import NORMALISED_SCHEMA, normalise_rows
+    from transforms.normalise.run import NORMALISED_SCHEMA, normalise_rows
 
     for batch in batches:
         yield pa.RecordBatch.from_pylist(list(normalise_rows(batch.to_pylist())), schema=NORMALISED_SCHEMA)
@@ -257,7 +257,7 @@ class CpuTime:
 def run(n: int, workers: int | None, chunk: int, reference: bool = False) -> dict[str, float]:
     import pyarrow.parquet as pq
 
-    from transforms.normalise import normalise_batches
+    from transforms.normalise.run import normalise_batches
 
     with tempfile.TemporaryDirectory(prefix="normalise-bench-") as tmp:
         path = Path(tmp) / "landing.parquet"
@@ -285,7 +285,7 @@ def report() -> None:
     """Place resolution and tagging-rule hits on the real files and on generated demo postings."""
     from collections import Counter
 
-    from transforms.normalise import normalise_batch
+    from transforms.normalise.run import normalise_batch
 
     landed = landed_real_batches()
     sets = {**{f"{k} (landed by feed)": v for k, v in landed.items()},

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.runstate import crawl_state, fault_summary, run_state
-from jobpool.landing import BatchWriter, content_hash
+from landing.contract import BatchWriter, content_hash
 
 REQUIRED = ("title", "description")
 #: rows buffered before a Parquet row group is written: keeps a crawl's memory flat in its size
@@ -29,7 +29,7 @@ FLUSH_EVERY = 2_000
 
 def landing_record(item: Any) -> dict[str, Any]:
     """The item as the landing row it becomes, with ``content_hash`` computed exactly as
-    :class:`~jobpool.landing.BatchWriter` would (``extra`` serialised first)."""
+    :class:`~landing.contract.BatchWriter` would (``extra`` serialised first)."""
     record = {k: v for k, v in ItemAdapter(item).items() if v is not None}
     extra = record.get("extra")
     if extra is not None and not isinstance(extra, str):

@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawlers.state import CrawlState
-from jobpool.landing import new_batch_id
+from landing.contract import new_batch_id
 
 MAX_LISTED_FAILURES = 100
 

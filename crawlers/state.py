@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from jobpool.config import Paths, paths
+from landing.paths import Paths, paths
 
 _SCHEMA = """
 create table if not exists page (

@@ -20,9 +20,9 @@ from jobpool.dag_defaults import RETRY_ARGS
 
 def _event_assets() -> list[Asset]:
     """The assets whose events start ingestion. The trigger modules are imported here, not at top level:
-    ``jobpool.feeds.watch`` is stdlib + Airflow only (a test checks it stays that light)."""
-    from jobpool.config import paths
-    from jobpool.feeds.watch import InboxTrigger
+    ``feeds.watch`` is stdlib + Airflow only (a test checks it stays that light)."""
+    from feeds.watch import InboxTrigger
+    from landing.paths import paths
 
     inbox_trigger = InboxTrigger(inbox=str(paths().inbox.resolve()),
                                  poke_interval=float(os.environ.get("JOBPOOL_INBOX_POLL_SECONDS", "5")),
@@ -52,7 +52,7 @@ def ingest() -> None:
                      ti=None) -> list[dict]:  # noqa: ANN001
         from airflow.exceptions import AirflowSkipException
 
-        from jobpool.feeds.events import run_ingest
+        from feeds.events import run_ingest
 
         extras = [dict(e.extra or {}) for events in (triggering_asset_events or {}).values() for e in events]
         results = run_ingest(params or {}, extras, attempt=ti.try_number if ti else 1)

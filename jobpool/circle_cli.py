@@ -1,6 +1,6 @@
 """``jobpool match``, ``jobpool stations`` and ``jobpool map``: the 15-minute circle from the command line
 (registered by jobpool/cli.py). They read the warehouse's published tables; landing a profiles or
-stations file goes through :func:`jobpool.reference.ingest_reference`; ``--refresh`` runs the publish step,
+stations file goes through :func:`circle.reference.ingest_reference`; ``--refresh`` runs the publish step,
 which loads those batches and recomputes the affected matches."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jobpool.config import paths
+from landing.paths import paths
 
 
 def _table(rows: list[tuple[Any, ...]], header: list[str]) -> None:
@@ -30,18 +30,18 @@ def _point(text: str) -> tuple[float, float]:
 
 
 def _refresh() -> None:
-    from jobpool.process import publish
+    from warehouse.steps import publish
 
     result = publish()
     print(f"published: {json.dumps(result.detail, ensure_ascii=False, default=str)}")
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from jobpool.reference import ingest_reference
+    from circle.reference import ingest_reference
 
     root = paths()
     if args.demo:
-        from jobpool.demo.profiles import write_demo_profiles
+        from demo.profiles import write_demo_profiles
 
         path = write_demo_profiles(root.demo / f"profiles-seed{args.seed}-n{args.demo}.csv", args.seed, args.demo)
         print(json.dumps(ingest_reference(path, "profile_demo", root=root), ensure_ascii=False))
@@ -73,13 +73,13 @@ def cmd_stations(args: argparse.Namespace) -> int:
 
     root = paths()
     if args.ingest:
-        from jobpool.reference import ingest_reference
+        from circle.reference import ingest_reference
 
         print(json.dumps(ingest_reference(Path(args.ingest), args.source, root=root), ensure_ascii=False))
     if args.refresh:
         _refresh()
     if args.near:
-        from transforms.circle import jobs_near
+        from circle.publish import jobs_near
 
         lat, lon = args.near
         con = connect_reader(root.warehouse)
@@ -115,7 +115,7 @@ def cmd_stations(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from jobpool.map import write_map
+    from circle.map import write_map
 
     print(json.dumps(write_map(Path(args.out) if args.out else None), ensure_ascii=False, indent=1))
     return 0
@@ -124,7 +124,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("match", help="job radar: land profiles, refresh and show one profile's matches")
     p.add_argument("--profile", help="profile_id to show (published.job_matches)")
-    p.add_argument("--ingest", help="land a profiles file (mapping in jobpool/reference_feeds.toml)")
+    p.add_argument("--ingest", help="land a profiles file (mapping in feeds/reference_feeds.toml)")
     p.add_argument("--source", default="profile_demo", help="its source name (a mapping entry)")
     p.add_argument("--demo", type=int, default=0, help="generate and land N demo profiles")
     p.add_argument("--seed", type=int, default=7)
@@ -137,7 +137,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--mode", default="bike", help="walk or bike (speeds: JOBPOOL_SPEEDS)")
     p.add_argument("--minutes", type=float, default=15)
     p.add_argument("--limit", type=int, default=25)
-    p.add_argument("--ingest", help="land a stations file (mapping in jobpool/reference_feeds.toml)")
+    p.add_argument("--ingest", help="land a stations file (mapping in feeds/reference_feeds.toml)")
     p.add_argument("--source", default="stations_partner")
     p.add_argument("--refresh", action="store_true", help="run the publish step")
     p.set_defaults(func=cmd_stations)

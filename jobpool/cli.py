@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jobpool.config import paths
+from landing.paths import paths
 
 
 class UserError(Exception):
@@ -21,7 +21,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     that is missing, locked or unreadable. Anything else is a bug and keeps its traceback."""
     import duckdb
 
-    from jobpool.feeds.base import FeedError
+    from feeds.base import FeedError
 
     return (UserError, FeedError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError,
             duckdb.IOException)
@@ -74,8 +74,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 # -- ingest ----------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from jobpool.feeds.inbox import scan_inbox
-    from jobpool.feeds.ingest import ingest_file, ingest_url
+    from feeds.inbox import scan_inbox
+    from feeds.ingest import ingest_file, ingest_url
 
     if args.file:
         if not args.source:
@@ -101,7 +101,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 # -- process ---------------------------------------------------------------------------------------
 def cmd_process(args: argparse.Namespace) -> int:
-    from jobpool.process import STEP_FUNCTIONS, BatchesHeld, ReconciliationError, new_run_id, run_all
+    from warehouse.steps import STEP_FUNCTIONS, BatchesHeld, ReconciliationError, new_run_id, run_all
 
     run_id = new_run_id()
     print(f"process {run_id} (warehouse {paths().warehouse})", flush=True)
@@ -119,7 +119,7 @@ def cmd_process(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from jobpool.process import release
+    from warehouse.steps import release
 
     try:
         info = release(args.batch_id, args.note)
@@ -135,7 +135,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from transforms.salary import register_duckdb
+    from transforms.normalise.salary import register_duckdb
     from warehouse.db import connect_reader
     from warehouse.snapshot import connect_published
 
@@ -161,7 +161,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def print_summary() -> bool:
-    from jobpool.process import source_summary
+    from warehouse.steps import source_summary
 
     rows = source_summary()
     print(f"{'source':<14}{'landed':>8}{'new jobs':>10}{'merged':>8}{'quarant.':>10}{'held':>6}  check")
@@ -177,9 +177,9 @@ def print_summary() -> bool:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from jobpool.landing import read_manifest
-    from jobpool.process import job_batches
+    from landing.contract import read_manifest
     from warehouse.db import connect_reader
+    from warehouse.steps import job_batches
 
     root = paths()
     manifest = read_manifest(root)
@@ -215,7 +215,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 # -- demo ------------------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
-    from jobpool.demo.run import run_demo
+    from demo.run import run_demo
 
     started = time.monotonic()
     ok = run_demo(seed=args.seed, scale=args.scale, use_airflow=not args.local)
@@ -224,7 +224,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from jobpool.demo.bench import run_bench  # the bench runs on generated postings
+    from demo.bench import run_bench  # the bench runs on generated postings
 
     report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None, incremental=args.incremental,
                        base=Path(args.base) if args.base else None, repeat=args.repeat)
@@ -240,12 +240,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     if args.kind == "salary":
-        from transforms.salary import parse_salary, salary_to_dict
+        from transforms.normalise.salary import parse_salary, salary_to_dict
 
         s = parse_salary(args.text)
         _print_json(salary_to_dict(s) if s else None)
     else:
-        from transforms.place import resolve_place
+        from transforms.normalise.place import resolve_place
 
         _print_json(resolve_place(args.text).__dict__)
     return 0
@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", help="a partner file, or the URL of a paged JSON API")
     p.add_argument("--source")
     p.add_argument("--format", choices=["csv", "xlsx", "xml", "json", "jsonl"])
-    p.add_argument("--mapping", help="TOML mapping file (else jobpool/feeds/partners.toml)")
+    p.add_argument("--mapping", help="TOML mapping file (else feeds/partners.toml)")
     p.add_argument("--settle", type=float, default=2.0, help="inbox: seconds a file must be unchanged")
     p.set_defaults(func=cmd_ingest)
 

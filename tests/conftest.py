@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobpool.config import Paths, shared_data_dir
+from landing.paths import Paths, shared_data_dir
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jobpool.airflow_local import AirflowStandalone
+from demo.airflow_local import AirflowStandalone
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.config import Paths
-from jobpool.demo.run import run_demo
-from transforms.salary import register_duckdb
+from demo.run import run_demo
+from landing.paths import Paths
+from transforms.normalise.salary import register_duckdb
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "analyst.md"
 

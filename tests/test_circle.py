@@ -11,10 +11,10 @@ import h3.api.basic_int as h3i
 import numpy as np
 import pytest
 
-from jobpool.config import Paths
-from jobpool.landing import BatchWriter
-from transforms import geo
-from transforms.circle import jobs_near, prepare_targets, within_pairs
+from circle import geo
+from circle.publish import jobs_near, prepare_targets, within_pairs
+from landing.contract import BatchWriter
+from landing.paths import Paths
 
 JINING = (35.41, 116.59)
 
@@ -114,7 +114,7 @@ def test_h3_parent_macro_equals_h3() -> None:
 
 
 def test_communities_table_is_derived_from_the_shared_reference(real_data: Path) -> None:
-    from jobpool.reference import COMMUNITIES_CSV, build_communities, communities, towns
+    from circle.reference import COMMUNITIES_CSV, build_communities, communities, towns
 
     rebuilt = build_communities(real_data)
     with open(COMMUNITIES_CSV, encoding="utf-8", newline="") as fh:
@@ -128,8 +128,8 @@ def test_communities_table_is_derived_from_the_shared_reference(real_data: Path)
 
 
 def test_demo_stations_are_deterministic_labelled_and_inside_jining() -> None:
-    from jobpool.demo.stations import demo_stations
-    from jobpool.reference import districts, in_jining
+    from circle.reference import districts, in_jining
+    from demo.stations import demo_stations
 
     stations = demo_stations()
     assert stations == demo_stations()
@@ -141,10 +141,10 @@ def test_demo_stations_are_deterministic_labelled_and_inside_jining() -> None:
 
 
 def test_profile_and_station_batches_never_enter_the_job_pipeline(home: Paths, tmp_path: Path) -> None:
-    from jobpool.demo.profiles import write_demo_profiles
-    from jobpool.process import stage
-    from jobpool.reference import ingest_reference
+    from circle.reference import ingest_reference
+    from demo.profiles import write_demo_profiles
     from warehouse.db import connect_reader
+    from warehouse.steps import stage
 
     path = write_demo_profiles(tmp_path / "profiles.csv", seed=1, n=20)
     landed = ingest_reference(path, "profile_demo", root=home)

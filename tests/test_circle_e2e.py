@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.config import Paths
-from jobpool.demo.run import run_demo
-from transforms import geo
+from circle import geo
+from demo.run import run_demo
+from landing.paths import Paths
 
 STATIONS_CSV = "站点编号,站点名称,站点类型,区县代码,乡镇街道,地址,经度,纬度\n" \
                "P1,唐村镇就业驿站,就业驿站,370883,唐村镇,唐村镇政府,117.1245,35.3476\n" \
@@ -22,9 +22,9 @@ STATIONS_CSV = "站点编号,站点名称,站点类型,区县代码,乡镇街道
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from jobpool.demo.profiles import write_demo_profiles
-    from jobpool.process import run_all
-    from jobpool.reference import ingest_reference
+    from circle.reference import ingest_reference
+    from demo.profiles import write_demo_profiles
+    from warehouse.steps import run_all
 
     base = tmp_path_factory.mktemp("circle")
     home = base / "home"
@@ -71,7 +71,7 @@ def test_reference_batches_load_once_and_stay_out_of_the_job_pipeline(world: dic
 
 
 def test_jobs_near_station_agrees_with_the_point_query(world: dict) -> None:
-    from transforms.circle import jobs_near
+    from circle.publish import jobs_near
 
     con = _con(world)
     try:
@@ -178,8 +178,8 @@ def test_cli_and_map(world: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytes
 
 
 def test_a_changed_profile_is_recomputed_alone(world: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jobpool.process import publish
-    from jobpool.reference import ingest_reference
+    from circle.reference import ingest_reference
+    from warehouse.steps import publish
 
     monkeypatch.setenv("JOBPOOL_HOME", str(world["root"].home))
     changed = dict(world["profiles"][0])

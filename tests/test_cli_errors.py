@@ -74,12 +74,12 @@ def test_malformed_point_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_a_real_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import transforms.salary
+    import transforms.normalise.salary
     from jobpool.cli import main
 
     def broken(text: str) -> None:
         raise KeyError("a bug, not the user's mistake")
 
-    monkeypatch.setattr(transforms.salary, "parse_salary", broken)
+    monkeypatch.setattr(transforms.normalise.salary, "parse_salary", broken)
     with pytest.raises(KeyError):
         main(["parse", "salary", "3000元"])

@@ -9,10 +9,10 @@ import pytest
 
 from crawlers.registry import CrawlSource
 from crawlers.run import run_crawl
-from jobpool.config import Paths
-from jobpool.demo.generate import generate_site
-from jobpool.demo.server import serve
-from jobpool.landing import read_manifest
+from demo.generate import generate_site
+from demo.server import serve
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 
 @pytest.fixture(scope="module")

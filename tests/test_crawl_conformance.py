@@ -25,11 +25,11 @@ import pytest
 from crawlers.jobposting import extract_postings
 from crawlers.registry import CrawlSource
 from crawlers.run import run_crawl
-from crawlers.testserver import Page, board_server
-from jobpool.config import Paths
-from jobpool.landing import read_manifest
-from jobpool.process import run_all, source_summary
-from transforms.dates import parse_date
+from demo.testserver import Page, board_server
+from landing.contract import read_manifest
+from landing.paths import Paths
+from transforms.normalise.dates import parse_date
+from warehouse.steps import run_all, source_summary
 
 FAST = {"AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING"}
 URL = "http://127.0.0.1/jobs/1.html"

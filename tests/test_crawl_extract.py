@@ -13,9 +13,9 @@ import pytest
 from crawlers.jobposting import extract_postings
 from crawlers.registry import CrawlSource
 from crawlers.run import run_crawl
-from crawlers.testserver import Page, board_server
-from jobpool.config import Paths
-from jobpool.landing import POSTING_FIELDS, content_hash, read_manifest
+from demo.testserver import Page, board_server
+from landing.contract import POSTING_FIELDS, content_hash, read_manifest
+from landing.paths import Paths
 
 FAST = {"AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING"}
 COMPARED = (*POSTING_FIELDS, "extra")

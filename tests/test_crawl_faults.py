@@ -12,9 +12,9 @@ import pytest
 
 from crawlers.registry import CrawlSource
 from crawlers.run import run_crawl
-from crawlers.testserver import Flaky, Hang, Huge, Page, Redirect, board_server
-from jobpool.config import Paths
-from jobpool.landing import read_manifest
+from demo.testserver import Flaky, Hang, Huge, Page, Redirect, board_server
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,

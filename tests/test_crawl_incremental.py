@@ -12,9 +12,9 @@ import pytest
 from crawlers.registry import CrawlSource
 from crawlers.run import CrawlError, run_crawl
 from crawlers.state import read_state
-from crawlers.testserver import Flaky, Page, board_server
-from jobpool.config import Paths
-from jobpool.landing import read_manifest
+from demo.testserver import Flaky, Page, board_server
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 FAST = {"AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING", "RETRY_TIMES": 1, "RETRY_BACKOFF_BASE": 0.05}
 

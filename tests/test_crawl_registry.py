@@ -10,10 +10,10 @@ import pytest
 
 from crawlers.registry import load_sources
 from crawlers.run import crawl_source
-from crawlers.testserver import Page, board_server
+from demo.testserver import Page, board_server
 from jobpool.cli import main
-from jobpool.config import Paths
-from jobpool.landing import read_manifest
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 
 def _page(job_id: str, title: str) -> Page:

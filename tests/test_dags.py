@@ -9,7 +9,7 @@ from pathlib import Path
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 HEAVY = {"pandas", "pyarrow", "duckdb", "great_expectations", "scrapy", "extruct", "crawlers", "transforms",
-         "warehouse", "jobpool.process", "jobpool.feeds"}
+         "warehouse", "warehouse.steps", "feeds"}
 
 
 def test_dagbag_loads_and_serialises(tmp_path: Path) -> None:

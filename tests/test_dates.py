@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from jobpool.config import shared_data_dir
-from transforms.dates import DEFAULT_VALID_DAYS, SHORT_VALID_DAYS, default_valid_through, parse_date
+from landing.paths import shared_data_dir
+from transforms.normalise.dates import DEFAULT_VALID_DAYS, SHORT_VALID_DAYS, default_valid_through, parse_date
 
 REF = date(2026, 11, 18)
 

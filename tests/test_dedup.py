@@ -11,10 +11,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from jobpool.config import Paths
-from jobpool.landing import BatchWriter
-from jobpool.process import deduplicate, normalise, run_all, stage
-from transforms.dedup import CONFLICT_CODES, Nodes, block_keys_sql, candidate_pairs_sql, cluster, minhash, quality
+from landing.contract import BatchWriter
+from landing.paths import Paths
+from transforms.dedup.run import CONFLICT_CODES, Nodes, block_keys_sql, candidate_pairs_sql, cluster, minhash, quality
+from warehouse.steps import deduplicate, normalise, run_all, stage
 
 DUTIES = "负责商品上架、补货、陈列及价签核对；做好货架及库区的清洁卫生；协助盘点，及时反馈临期和缺货商品"
 REQS = "身体健康，吃苦耐劳；有超市工作经验者优先"

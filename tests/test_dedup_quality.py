@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.config import Paths
-from transforms.dedup import exact_hash_groups, quality, tfidf_cosine_groups
+from landing.paths import Paths
+from transforms.dedup.run import exact_hash_groups, quality, tfidf_cosine_groups
 
 SEED = 7
 
@@ -23,8 +23,8 @@ SEED = 7
 def _served_site(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Paths, Path]]:
     """The seed's demo site generated under a fresh home, its two boards served over HTTP on 127.0.0.1
     (the crawl sources point at them) while the block runs."""
-    from jobpool.demo.generate import generate_site
-    from jobpool.demo.server import serve
+    from demo.generate import generate_site
+    from demo.server import serve
 
     home = Paths(tmp_path_factory.mktemp(name) / "home")
     site = home.home / "site"
@@ -50,9 +50,9 @@ def matched(tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
     """staging.posting_matched after one run over every source."""
     from crawlers.registry import load_sources
     from crawlers.run import run_crawl
-    from jobpool.demo.run import deliver_feeds
-    from jobpool.feeds.inbox import scan_inbox
-    from jobpool.process import deduplicate, normalise, stage
+    from demo.run import deliver_feeds
+    from feeds.inbox import scan_inbox
+    from warehouse.steps import deduplicate, normalise, stage
 
     with _served_site(tmp_path_factory, "dedup-quality") as (home, site):
         deliver_feeds(site, home)
@@ -72,9 +72,9 @@ def incremental(tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
     both feeds; every later run matches into the jobs earlier runs loaded."""
     from crawlers.registry import load_sources
     from crawlers.run import run_crawl
-    from jobpool.demo.run import deliver_feeds
-    from jobpool.feeds.inbox import scan_inbox
-    from jobpool.process import run_all
+    from demo.run import deliver_feeds
+    from feeds.inbox import scan_inbox
+    from warehouse.steps import run_all
 
     with _served_site(tmp_path_factory, "dedup-incremental") as (home, site):
         sources = load_sources()

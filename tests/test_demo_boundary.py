@@ -1,4 +1,4 @@
-"""Demo data is opt-in and lives only in the demo: production code never imports ``jobpool.demo``, and a
+"""Demo data is opt-in and lives only in the demo: production code never imports ``demo``, and a
 production publish puts no demo station into ``core.station`` (the circle still publishes with none).
 
 The one allowed place is the command line, the top layer: the commands that exist to run on generated
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from jobpool.config import Paths
-from jobpool.landing import BatchWriter
+from landing.contract import BatchWriter
+from landing.paths import Paths
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION = ("jobpool", "crawlers", "transforms", "warehouse", "dags")
@@ -37,7 +37,7 @@ def _imported_modules(node: ast.AST) -> list[str]:
 
 
 def _demo_imports(path: Path) -> list[tuple[int, str | None, str]]:
-    """(line, enclosing top-level function or None, module) for every import of jobpool.demo in a file."""
+    """(line, enclosing top-level function or None, module) for every import of demo in a file."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
 
@@ -47,7 +47,7 @@ def _demo_imports(path: Path) -> list[tuple[int, str | None, str]]:
             if function is None and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                 inner = child.name
             for module in _imported_modules(child):
-                if module == "jobpool.demo" or module.startswith("jobpool.demo."):
+                if module == "demo" or module.startswith("demo."):
                     found.append((child.lineno, inner, module))
                     break
             visit(child, inner)
@@ -70,9 +70,9 @@ def test_production_code_never_imports_the_demo() -> None:
 
 def test_the_walk_sees_lazy_imports(tmp_path: Path) -> None:
     src = tmp_path / "m.py"
-    src.write_text("import os\n\ndef f():\n    if os:\n        from jobpool.demo.stations import demo_stations\n"
-                   "\nclass C:\n    def g(self):\n        import jobpool.demo.generate\n", encoding="utf-8")
-    assert _demo_imports(src) == [(5, "f", "jobpool.demo.stations"), (9, "g", "jobpool.demo.generate")]
+    src.write_text("import os\n\ndef f():\n    if os:\n        from demo.stations import demo_stations\n"
+                   "\nclass C:\n    def g(self):\n        import demo.generate\n", encoding="utf-8")
+    assert _demo_imports(src) == [(5, "f", "demo.stations"), (9, "g", "demo.generate")]
 
 
 def _published_stations(home: Paths) -> tuple[list[tuple], int, int]:
@@ -87,7 +87,7 @@ def _published_stations(home: Paths) -> tuple[list[tuple], int, int]:
 
 
 def test_a_production_publish_has_no_demo_stations(home: Paths) -> None:
-    from jobpool.process import run_all
+    from warehouse.steps import run_all
 
     with BatchWriter("board_a", root=home) as writer:
         writer.add({"source_record_id": "a1", "title": "超市理货员", "hiring_organization": "济宁鸿远商业连锁有限公司",
@@ -101,8 +101,8 @@ def test_a_production_publish_has_no_demo_stations(home: Paths) -> None:
 
 
 def test_the_demo_opts_in_to_its_stations(home: Paths) -> None:
-    from jobpool.demo.stations import demo_stations, land_demo_stations
-    from jobpool.process import publish
+    from demo.stations import demo_stations, land_demo_stations
+    from warehouse.steps import publish
 
     landed = land_demo_stations(home)
     assert landed["status"] == "landed" and landed["records"] == len(demo_stations())

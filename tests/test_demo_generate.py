@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobpool.demo.generate import (
+from demo.generate import (
     CSV_HEADER,
     SOURCES,
     generate_postings,
@@ -29,8 +29,8 @@ from jobpool.demo.generate import (
     generate_site,
     generate_vacancies,
 )
-from jobpool.demo.jining_towns import DISTRICTS, TOWNS
-from jobpool.demo.server import serve
+from demo.jining_towns import DISTRICTS, TOWNS
+from demo.server import serve
 
 SCRIPT_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
 

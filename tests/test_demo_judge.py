@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-import jobpool.airflow_local
-from jobpool.config import Paths
-from jobpool.demo import run as demo
+import demo.airflow_local
+from demo import run as demo
+from landing.paths import Paths
 
 DAG_IDS = ("crawl", "ingest", "process")
 
@@ -92,7 +92,7 @@ class FakeAirflow:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Paths:
     FakeAirflow.instances.clear()
-    monkeypatch.setattr(jobpool.airflow_local, "AirflowStandalone", FakeAirflow)
+    monkeypatch.setattr(demo.airflow_local, "AirflowStandalone", FakeAirflow)
     monkeypatch.setattr(demo, "QUIET_SECONDS", 0.0, raising=False)
     monkeypatch.setattr(demo.time, "sleep", lambda seconds: None)
     # the warehouse has one batch to process until a process run succeeds

@@ -11,13 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.airflow_celery import WAREHOUSE_POOL, AirflowCelery
-from jobpool.config import Paths, paths
-from jobpool.demo.generate import generate_site
-from jobpool.demo.run import DAGS, _pending_batches, deliver_feeds
-from jobpool.demo.server import serve
-from jobpool.landing import read_manifest
-from jobpool.process import run_all
+from demo.airflow_celery import WAREHOUSE_POOL, AirflowCelery
+from demo.generate import generate_site
+from demo.run import DAGS, _pending_batches, deliver_feeds
+from demo.server import serve
+from landing.contract import read_manifest
+from landing.paths import Paths, paths
+from warehouse.steps import run_all
 
 SEED, SCALE = 11, 0.3
 WAIT = 600

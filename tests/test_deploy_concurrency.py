@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.config import paths
-from jobpool.demo.generate import generate_site
-from jobpool.demo.run import deliver_feeds
-from jobpool.feeds.inbox import scan_inbox
-from jobpool.landing import read_manifest
-from jobpool.process import source_summary
+from demo.generate import generate_site
+from demo.run import deliver_feeds
+from feeds.inbox import scan_inbox
+from landing.contract import read_manifest
+from landing.paths import paths
+from warehouse.steps import source_summary
 
 JOBPOOL = Path(sys.executable).parent / "jobpool"
 

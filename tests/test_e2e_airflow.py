@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.airflow_local import AirflowStandalone
-from jobpool.config import Paths
-from jobpool.demo.generate import generate_site
-from jobpool.demo.server import serve
-from jobpool.landing import read_manifest
-from jobpool.process import source_summary
+from demo.airflow_local import AirflowStandalone
+from demo.generate import generate_site
+from demo.server import serve
+from landing.contract import read_manifest
+from landing.paths import Paths
+from warehouse.steps import source_summary
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 WAIT = 420

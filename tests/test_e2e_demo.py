@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.config import Paths
-from jobpool.feeds.events import FAULT_ENV
-from jobpool.landing import read_manifest
-from jobpool.process import source_summary
+from feeds.events import FAULT_ENV
+from landing.contract import read_manifest
+from landing.paths import Paths
+from warehouse.steps import source_summary
 
 JOBPOOL = Path(sys.executable).parent / "jobpool"
 

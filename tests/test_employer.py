@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jobpool.config import shared_data_dir
-from transforms.employer import Employer, normalise_employer
+from landing.paths import shared_data_dir
+from transforms.normalise.employer import Employer, normalise_employer
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.employment import EMPLOYMENT_TYPES, FLAG_RULES, TYPE_RULES, classify
+from transforms.normalise.employment import EMPLOYMENT_TYPES, FLAG_RULES, TYPE_RULES, classify
 
 
 @pytest.mark.parametrize(

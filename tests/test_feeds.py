@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from jobpool.config import Paths
-from jobpool.feeds.inbox import scan_inbox
-from jobpool.feeds.ingest import ingest_file
-from jobpool.landing import read_manifest
+from feeds.inbox import scan_inbox
+from feeds.ingest import ingest_file
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 MAPPINGS = Path(__file__).with_name("mappings")
 
@@ -112,7 +112,7 @@ def test_wrong_declared_encoding_and_bad_rows(home: Paths, tmp_path: Path) -> No
     declared = tmp_path / "utf8.csv"
     declared.write_bytes((header + good).encode("utf-8"))
     mapping = tmp_path / "m.toml"
-    mapping.write_text((Path("jobpool/feeds/partners.toml").read_text(encoding="utf-8")
+    mapping.write_text((Path("feeds/partners.toml").read_text(encoding="utf-8")
                         .replace('encoding = "auto"\nid = "编号"', 'encoding = "ascii"\nid = "编号"')),
                        encoding="utf-8")
     bad = ingest_file(declared, "gig_station", mapping=mapping)
@@ -217,8 +217,8 @@ def _generate_csv(path: Path, rows: int) -> Path:
 CHILD = """
 import json, resource, sys
 from pathlib import Path
-from jobpool.config import Paths
-from jobpool.feeds.ingest import ingest_file
+from landing.paths import Paths
+from feeds.ingest import ingest_file
 r = ingest_file(Path(sys.argv[1]), "gig_station", root=Paths(Path(sys.argv[2])))
 print(json.dumps({"status": r.status, "records": r.records, "path": r.path,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

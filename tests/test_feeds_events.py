@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from jobpool.config import Paths
-from jobpool.feeds.events import Delivery, delivery_from, run_ingest
-from jobpool.feeds.watch import InboxTrigger
-from jobpool.landing import read_manifest
+from feeds.events import Delivery, delivery_from, run_ingest
+from feeds.watch import InboxTrigger
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 MAPPINGS = Path(__file__).with_name("mappings")
@@ -90,8 +90,8 @@ def test_inbox_trigger_fires_once_per_settled_file(tmp_path: Path) -> None:
 
 
 def test_watch_module_is_light_for_dag_parsing() -> None:
-    code = ("import sys, jobpool.feeds.watch; "
-            "print(sorted(m for m in ('pyarrow', 'duckdb', 'pandas', 'jobpool.feeds.ingest') if m in sys.modules))")
+    code = ("import sys, feeds.watch; "
+            "print(sorted(m for m in ('pyarrow', 'duckdb', 'pandas', 'feeds.ingest') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -112,7 +112,7 @@ def test_redis_message_inbox_drop_and_rest_event_each_start_ingest(real_data: Pa
            "AIRFLOW_CONN_REDIS_DEFAULT": "redis://127.0.0.1:6379/0", "JOBPOOL_INBOX_POLL_SECONDS": "1",
            "JOBPOOL_INBOX_SETTLE_SECONDS": "1"}
     client = redis.Redis(host="127.0.0.1", port=6379)
-    from jobpool.airflow_local import AirflowStandalone
+    from demo.airflow_local import AirflowStandalone
 
     with AirflowStandalone(DAGS, tmp_path / "airflow", env=env, expect_dag_ids={"crawl", "ingest", "process"}) as af:
         def ingest_runs() -> list[dict]:

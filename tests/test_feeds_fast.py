@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobpool.config import Paths
-from jobpool.feeds.csv_fast import content_hash_blobs, extra_json, json_escape
-from jobpool.feeds.ingest import ingest_file
-from jobpool.landing import POSTING_FIELDS, content_hash, read_manifest
+from feeds.csv_fast import content_hash_blobs, extra_json, json_escape
+from feeds.ingest import ingest_file
+from landing.contract import POSTING_FIELDS, content_hash, read_manifest
+from landing.paths import Paths
 
 MAPPINGS = Path(__file__).with_name("mappings")
 REAL_CSV = [("boss/boss.csv", "boss.toml"), ("51job/51job.csv", "job51.toml"),

@@ -9,9 +9,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from jobpool.config import Paths
-from jobpool.feeds.ingest import ingest_file
-from jobpool.landing import read_manifest
+from feeds.ingest import ingest_file
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 MAPPINGS = Path(__file__).with_name("mappings")
 

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from jobpool.config import Paths
-from jobpool.demo.generate import generate_site
-from jobpool.feeds.events import FAULT_ENV, InjectedFault, run_ingest
-from jobpool.feeds.inbox import PROCESSING, claim, scan_inbox
-from jobpool.landing import read_manifest
+from demo.generate import generate_site
+from feeds.events import FAULT_ENV, InjectedFault, run_ingest
+from feeds.inbox import PROCESSING, claim, scan_inbox
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 # One ingest in a child process: import everything, say ready, wait for "go", then ingest at once.
 CHILD = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
-    import jobpool.feeds.csv_fast  # noqa: F401  (imported before the start line, not after it)
-    from jobpool.feeds.events import run_ingest
-    from jobpool.feeds.inbox import scan_inbox
+    import feeds.csv_fast  # noqa: F401  (imported before the start line, not after it)
+    from feeds.events import run_ingest
+    from feeds.inbox import scan_inbox
 
     mode, ready, go, named = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
     ready.touch()

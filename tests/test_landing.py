@@ -7,8 +7,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from jobpool.config import Paths
-from jobpool.landing import (
+from landing.contract import (
     RECORD_SCHEMA,
     BatchWriter,
     LandingError,
@@ -16,6 +15,7 @@ from jobpool.landing import (
     read_manifest,
     sweep_orphans,
 )
+from landing.paths import Paths
 
 
 def _rec(i: int) -> dict:

@@ -9,8 +9,8 @@ import zlib
 import h3.api.basic_int as h3i
 import numpy as np
 
-from jobpool.map import encode_png, render_html, render_png, render_svg
-from jobpool.reference import fences
+from circle.map import encode_png, render_html, render_png, render_svg
+from circle.reference import fences
 
 
 def _data() -> dict:

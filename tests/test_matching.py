@@ -10,9 +10,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from jobpool.demo.generate import OCCUPATIONS
-from transforms import geo, matching
-from transforms.circle import refresh_matches
+from circle import geo
+from circle import radar as matching
+from circle.publish import refresh_matches
+from demo.generate import OCCUPATIONS
 from warehouse.db import ensure_schema
 
 JINING = (35.41, 116.59)

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from transforms.normalise import NORMALISED_SCHEMA, normalise_batch, normalise_batches, normalise_rows
+from transforms.normalise.run import NORMALISED_SCHEMA, normalise_batch, normalise_batches, normalise_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 FETCHED = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)
@@ -143,7 +143,7 @@ def test_workers_spill_to_temp_dir_when_shm_is_small(monkeypatch: pytest.MonkeyP
     import shutil
     import tempfile
 
-    import transforms.normalise as normalise
+    import transforms.normalise.run as normalise
 
     monkeypatch.setattr(normalise, "SPILL_MIN_FREE", 1 << 62)
     probe = normalise._spill_dir()

@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from jobpool.config import shared_data_dir
-from transforms.pii import find_pii, mask_pii, mask_pii_array
+from landing.paths import shared_data_dir
+from transforms.normalise.pii import find_pii, mask_pii, mask_pii_array
 
 
 @pytest.mark.parametrize(

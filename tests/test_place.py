@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from jobpool.config import shared_data_dir
-from transforms.place import (
+from landing.paths import shared_data_dir
+from transforms.normalise.place import (
     PLACE_FIELDS,
     REFERENCE,
     Place,
@@ -261,7 +261,7 @@ DISTRICT_SHARE = {"boss": 0.90, "51job": 0.60, "51job_gbk": 0.75, "lagou": 0.97,
 def test_real_feeds_district_share(real: Path) -> None:
     import importlib.util
 
-    from transforms.normalise import normalise_batch
+    from transforms.normalise.run import normalise_batch
 
     path = Path(__file__).resolve().parents[1] / "bench" / "normalise_bench.py"
     spec = importlib.util.spec_from_file_location("normalise_bench", path)
@@ -279,7 +279,7 @@ def test_real_feeds_district_share(real: Path) -> None:
 
 
 def _assert_in_area_city(batch: pa.RecordBatch, out: pa.RecordBatch) -> None:
-    from transforms.place import _chain
+    from transforms.normalise.place import _chain
 
     checked = wrong = 0
     for extra, district, city in zip(batch.column("extra").to_pylist(), out.column("district_adcode").to_pylist(),

@@ -6,9 +6,9 @@ import duckdb
 import pytest
 
 import warehouse.db
-from jobpool.config import Paths
-from jobpool.landing import BatchWriter
-from jobpool.process import run_all, source_summary
+from landing.contract import BatchWriter
+from landing.paths import Paths
+from warehouse.steps import run_all, source_summary
 
 VACANCY = {
     "title": "超市理货员",
@@ -98,7 +98,7 @@ def test_crash_during_load_leaves_warehouse_unchanged(landed: Paths, monkeypatch
             raise RuntimeError("killed mid-load")
         return real(con, name, **params)
 
-    monkeypatch.setattr("jobpool.process.run_sql", crash_on_job)
+    monkeypatch.setattr("warehouse.steps.run_sql", crash_on_job)
     with pytest.raises(RuntimeError, match="killed"):
         run_all(landed)
     con = duckdb.connect(str(landed.warehouse), read_only=True)
@@ -106,7 +106,7 @@ def test_crash_during_load_leaves_warehouse_unchanged(landed: Paths, monkeypatch
               for t in ("core.posting", "core.job", "audit.batch", "audit.quarantine")]
     con.close()
     assert counts == [0, 0, 0, 0]
-    monkeypatch.setattr("jobpool.process.run_sql", real)
+    monkeypatch.setattr("warehouse.steps.run_sql", real)
     run_all(landed)  # the retry processes the same batches, once
     assert all(r["balanced"] for r in source_summary(landed))
     assert len(_tables(landed)["jobs"]) == 2

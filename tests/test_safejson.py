@@ -1,5 +1,5 @@
 """Hostile JSON: nesting deep enough to blow the standard library's recursive parser is refused with a
-clear error before parsing (jobpool.safejson), and a feed file carrying it is quarantined whole."""
+clear error before parsing (landing.safejson), and a feed file carrying it is quarantined whole."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from jobpool.config import Paths
-from jobpool.landing import read_manifest
+from landing.contract import read_manifest
+from landing.paths import Paths
 
 MAPPING = Path(__file__).with_name("mappings") / "greenhouse_json.toml"
 DEEP = 100_000
-LIMIT = 64  # jobpool.safejson.DEFAULT_MAX_DEPTH
+LIMIT = 64  # landing.safejson.DEFAULT_MAX_DEPTH
 
 
 def test_ordinary_json_parses_as_json_loads_does() -> None:
-    from jobpool.safejson import json_depth, loads_limited
+    from landing.safejson import json_depth, loads_limited
 
     text = '{"jobs": [{"title": "收银员", "tags": ["日结", {"a": [1, 2.5, null, true]}]}], "n": "[[{{"}'
     assert loads_limited(text) == json.loads(text)
@@ -30,7 +30,7 @@ def test_ordinary_json_parses_as_json_loads_does() -> None:
 
 
 def test_depth_at_the_limit_passes_one_more_is_refused() -> None:
-    from jobpool.safejson import DEFAULT_MAX_DEPTH, JSONTooDeep, json_depth, loads_limited
+    from landing.safejson import DEFAULT_MAX_DEPTH, JSONTooDeep, json_depth, loads_limited
 
     ok = "[" * DEFAULT_MAX_DEPTH + "]" * DEFAULT_MAX_DEPTH
     assert json_depth(ok) == DEFAULT_MAX_DEPTH
@@ -41,7 +41,7 @@ def test_depth_at_the_limit_passes_one_more_is_refused() -> None:
 
 
 def test_brackets_inside_strings_do_not_count() -> None:
-    from jobpool.safejson import json_depth, loads_limited
+    from landing.safejson import json_depth, loads_limited
 
     text = json.dumps({"a": "[" * 5000, "b": '\\"[[[[' + "{" * 500, "c": ['"]]]"']})
     assert json_depth(text) == 2
@@ -49,7 +49,7 @@ def test_brackets_inside_strings_do_not_count() -> None:
 
 
 def test_a_hundred_thousand_deep_array_is_refused_quickly() -> None:
-    from jobpool.safejson import JSONTooDeep, loads_limited
+    from landing.safejson import JSONTooDeep, loads_limited
 
     started = time.monotonic()
     for text in ("[" * DEEP + "]" * DEEP, "[" * DEEP, '{"a":' * DEEP):
@@ -60,7 +60,7 @@ def test_a_hundred_thousand_deep_array_is_refused_quickly() -> None:
 
 
 def test_size_limit() -> None:
-    from jobpool.safejson import JSONLimitError, JSONTooDeep, JSONTooLarge, loads_limited
+    from landing.safejson import JSONLimitError, JSONTooDeep, JSONTooLarge, loads_limited
 
     with pytest.raises(JSONTooLarge, match="over 10 bytes"):
         loads_limited('["0123456789"]', max_bytes=10)
@@ -70,7 +70,7 @@ def test_size_limit() -> None:
 
 
 def test_invalid_json_is_still_a_plain_value_error() -> None:
-    from jobpool.safejson import JSONLimitError, loads_limited
+    from landing.safejson import JSONLimitError, loads_limited
 
     with pytest.raises(ValueError) as info:
         loads_limited('{"a": [1, 2')
@@ -83,7 +83,7 @@ def test_invalid_json_is_still_a_plain_value_error() -> None:
     ("deep.jsonl", '{"title": "收银员", "id": 1}\n' + "[" * DEEP + "]" * DEEP + "\n"),
 ])
 def test_deep_feed_files_are_quarantined_with_a_reason(home: Paths, tmp_path: Path, name: str, body: str) -> None:
-    from jobpool.feeds.ingest import ingest_file
+    from feeds.ingest import ingest_file
 
     path = tmp_path / name
     path.write_text(body, encoding="utf-8")

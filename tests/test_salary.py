@@ -17,8 +17,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jobpool.config import Paths, shared_data_dir
-from transforms.salary import (
+from landing.paths import Paths, shared_data_dir
+from transforms.normalise.salary import (
     DAYS_PER_MONTH,
     HOURS_PER_MONTH,
     WEEKS_PER_MONTH,
@@ -296,9 +296,9 @@ def test_open_ended_salaries_through_the_pipeline(home: Paths) -> None:
     """Downstream takes a missing bound: validation does not quarantine it (min ≤ max is checked only
     when both are there), core and published keep it null, matching still has a monthly pay, and
     survivorship counts a ceiling alone ("最高8000") as a stated salary, over a copy that states none."""
-    from jobpool.landing import BatchWriter
-    from jobpool.process import run_all
-    from transforms.matching import job_features_sql
+    from circle.radar import job_features_sql
+    from landing.contract import BatchWriter
+    from warehouse.steps import run_all
 
     jobs = {  # id: (title, employer, address, salary)
         "o1": ("收银员", "济宁鸿远商业连锁有限公司", "济宁市任城区古槐街道建设路88号", "120元/天起"),

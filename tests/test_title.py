@@ -8,9 +8,9 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from jobpool.config import shared_data_dir
-from jobpool.demo.generate import OCCUPATIONS
-from transforms.title import MAJOR_GROUPS, SYNONYMS, major_group, normalise_title
+from demo.generate import OCCUPATIONS
+from landing.paths import shared_data_dir
+from transforms.normalise.title import MAJOR_GROUPS, SYNONYMS, major_group, normalise_title
 
 
 @pytest.mark.parametrize(

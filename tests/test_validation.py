@@ -10,10 +10,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from jobpool.config import Paths
-from jobpool.feeds.ingest import ingest_file
-from jobpool.landing import BatchWriter
-from jobpool.process import BatchesHeld, release, run_all, source_summary
+from feeds.ingest import ingest_file
+from landing.contract import BatchWriter
+from landing.paths import Paths
+from warehouse.steps import BatchesHeld, release, run_all, source_summary
 
 LAGOU = """format = "csv"
 [fields]
@@ -162,7 +162,7 @@ def test_volume_drop_and_null_rate_jump_are_held(home: Paths) -> None:
 
 
 def test_published_suite_blocks_a_bad_publish(home: Paths) -> None:
-    from jobpool.process import publish
+    from warehouse.steps import publish
 
     _land(home, "board", 5)
     run_all(home)

@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobpool.config import Paths
-from jobpool.landing import BatchWriter
-from jobpool.process import run_all
+from landing.contract import BatchWriter
+from landing.paths import Paths
 from warehouse.snapshot import connect_published, current_dir, snapshot_info
+from warehouse.steps import run_all
 
 BASE = {"title": "超市理货员", "description": "负责商品上架", "hiring_organization": "济宁鸿远商业连锁有限公司",
         "job_location": "济宁市任城区古槐街道", "base_salary": "4-6千/月", "employment_type": "全职"}
@@ -109,7 +109,7 @@ def test_published_tables_and_snapshot(home: Paths) -> None:
 READER = r"""
 import json, sys, time, duckdb
 from pathlib import Path
-from jobpool.config import Paths
+from landing.paths import Paths
 from warehouse.snapshot import connect_published
 root, deadline = Paths(Path(sys.argv[1])), time.time() + float(sys.argv[2])
 seen, slowest, queries = set(), 0.0, 0
@@ -165,8 +165,8 @@ def _published_rows(con: duckdb.DuckDBPyConnection, schema: str = "published") -
 def test_incremental_publish_equals_whole_rebuild(home: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
     """Publishing only what load changed gives the same tables, and the same snapshot, as rebuilding
     everything: across new postings, duplicates joining existing jobs, and jobs closed by time."""
-    from jobpool.demo.bench import LANDING_KEYS, land_generated
-    from jobpool.process import publish
+    from demo.bench import LANDING_KEYS, land_generated
+    from warehouse.steps import publish
 
     # postings dated by today's calendar: a fixed generator date would have every job closed by time
     # weeks later, and then nothing is left to close incrementally (or too much, and publish rebuilds whole)

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from jobpool.config import Paths, paths
+from landing.paths import Paths, paths
 from warehouse.db import columns
 
 TABLES = ("open_jobs", "job_sources", "employers", "jobs_by_area", "source_health",

@@ -37,11 +37,11 @@ import pandas as pd
 EMPLOYMENT_TYPES = ["FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "PER_DIEM", "OTHER"]
 BAD_COORDS = ["outside_city", "lat_eq_lon", "zero", "out_of_range"]
 #: monthly pay outside these bounds (CNY) is a unit or parsing error, not a job (per period the parse
-#: converted to a month; see transforms/salary.py for the conversion conventions)
+#: converted to a month; see transforms/normalise/salary.py for the conversion conventions)
 MONTHLY_CNY_RANGE = (300.0, 300_000.0)
 
 #: What must never reach the published layer: mainland mobiles, landlines, 15/18-digit ID-card numbers.
-#: Deliberately independent of transforms/pii.py, so the check verifies the masking rather than repeat it.
+#: Deliberately independent of transforms/normalise/pii.py, so the check verifies the masking rather than repeat it.
 PII_REGEX = (r"(?<![\d*])1[3-9]\d{9}(?![\d*])|(?<![\d*])0\d{2,3}[- ]?\d{7,8}(?![\d*])"
              r"|(?<![\d*])\d{17}[\dXx](?![\d*])|(?<![\d*])\d{15}(?![\d*])")
 
@@ -145,7 +145,7 @@ def _published_checks() -> list[Check]:
 
 
 def data_docs_dir() -> Path:
-    from jobpool.config import paths
+    from landing.paths import paths
 
     return paths().home / "quality" / "data_docs"
 

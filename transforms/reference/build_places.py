@@ -248,7 +248,7 @@ def build_fences(shared: Path, names: dict[str, str]) -> dict[str, dict[str, obj
 
 
 def main(argv: list[str] | None = None) -> None:
-    from jobpool.config import shared_data_dir
+    from landing.paths import shared_data_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=shared_data_dir(), help="shared/data/real folder")

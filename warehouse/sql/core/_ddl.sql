@@ -58,7 +58,7 @@ create table if not exists core.posting (
     primary key (source, source_record_id)
 );
 
--- Deduplication lineage (transforms/dedup.py): how strongly the record matched its job, and the
+-- Deduplication lineage (transforms/dedup/run.py): how strongly the record matched its job, and the
 -- MinHash signature of its description, so later runs block against it without re-reading text.
 alter table core.posting add column if not exists match_score double;
 alter table core.posting add column if not exists text_signature uinteger[];
@@ -151,7 +151,7 @@ create table if not exists core.job_history (
     primary key (job_id, version)
 );
 
--- The 15-minute circle and job radar (transforms/circle.py, docs/circle.md).
+-- The 15-minute circle and job radar (circle/publish.py, docs/circle.md).
 -- core.station: one row per employment service station, from the landed stations feeds (none by default).
 create table if not exists core.station (
     station_id          varchar primary key,
@@ -175,7 +175,7 @@ create table if not exists core.profile (
     source_record_id    varchar not null,
     skills              varchar[],
     desired_titles      varchar[],
-    trades              varchar[],             -- transforms.matching.TRADES wanted
+    trades              varchar[],             -- circle.radar.TRADES wanted
     kw_mask             hugeint,               -- title keywords wanted, as bits of KEYWORDS
     salary_expected     double,                -- monthly CNY
     hours               varchar,               -- full | part | flexible
@@ -223,7 +223,7 @@ create table if not exists core.match_state (
 );
 
 -- core.job_geo: what the circle and the job radar read of each open job with coordinates, derived once
--- per change of the job (transforms/circle.py refresh_job_geo): H3 cells, nearest town centre, trade,
+-- per change of the job (circle/publish.py refresh_job_geo): H3 cells, nearest town centre, trade,
 -- keyword mask, pay. input_hash is of the core.job fields (and rule version) it was derived from;
 -- row_hash of the fields a match scores (a change of it re-ranks the seekers around the job).
 create table if not exists core.job_geo (
@@ -243,7 +243,7 @@ create table if not exists core.job_geo (
     for_mothers         boolean,
     for_seniors         boolean,
     for_disabled        boolean,
-    cell                ubigint,               -- H3 at transforms.geo.FINE_RES
+    cell                ubigint,               -- H3 at circle.geo.FINE_RES
     circle_cell         ubigint,               -- H3 at the station circle's resolution
     town_adcode         varchar,               -- nearest town/street centre (a Voronoi split of the city)
     row_hash            varchar not null

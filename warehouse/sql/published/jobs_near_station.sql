@@ -1,6 +1,6 @@
 -- published.jobs_near_station: one row per station × travel mode (walk, bike): the open jobs reachable
--- within 15 minutes (straight-line distance, transforms/geo.py speeds), by employment type and group.
--- Reads circle_station_job, the station→job pairs transforms/circle.py found with the H3 index.
+-- within 15 minutes (straight-line distance, circle/geo.py speeds), by employment type and group.
+-- Reads circle_station_job, the station→job pairs circle/publish.py found with the H3 index.
 create or replace table published.jobs_near_station as
 with stations as (
     select s.*, m.mode

@@ -1,6 +1,6 @@
 -- One row per normalised posting of this run, with the job it belongs to (deduplication).
 -- The matching itself (blocking, scoring, clustering against this run and core.posting) runs in
--- transforms/dedup.py, which registers `dedup_assignment`: per landed record its copy_rank and
+-- transforms/dedup/run.py, which registers `dedup_assignment`: per landed record its copy_rank and
 -- record_known (computed there once, with the run's copies and the pool), job_id, match_rule
 -- (exact_copy_in_run | exact_record | near_duplicate | no_match), match_score, text_signature and the
 -- fields it parsed out of the text (match_branch .. match_contact, match_employer; '' = not stated)
