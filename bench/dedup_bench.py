@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from demo.bench import PeakRSS, land_generated  # noqa: E402
 from landing.paths import Paths  # noqa: E402
-from transforms.dedup.run import quality  # noqa: E402
+from transforms.dedup.evaluate import quality  # noqa: E402
 from warehouse.db import connect_writer  # noqa: E402
 
 #: the order sources arrive in the incremental quality run: the boards are crawled, then the feeds land
@@ -222,7 +222,7 @@ def _pooled(results: dict[str, Any], per_seed: dict[int, tuple[list, list]], lab
 def run_quality(seeds: list[int], cache: Path) -> dict[str, Any]:
     """Pairwise and B-cubed quality of the real deduplicate step per labelled demo site, pooled, and the
     two baselines (exact hash; TF-IDF cosine ≥ 0.75) on the same postings."""
-    from transforms.dedup.run import exact_hash_groups, tfidf_cosine_groups
+    from transforms.dedup.evaluate import exact_hash_groups, tfidf_cosine_groups
 
     results: dict[str, Any] = {"seeds": {}}
     per_seed: dict[int, tuple[list, list]] = {}

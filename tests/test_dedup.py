@@ -13,7 +13,10 @@ import pytest
 
 from landing.contract import BatchWriter
 from landing.paths import Paths
-from transforms.dedup.run import CONFLICT_CODES, Nodes, block_keys_sql, candidate_pairs_sql, cluster, minhash, quality
+from transforms.dedup.blocking import block_keys_sql, candidate_pairs_sql, minhash
+from transforms.dedup.cluster import cluster
+from transforms.dedup.evaluate import quality
+from transforms.dedup.score import CONFLICT_CODES, Nodes
 from warehouse.steps import deduplicate, normalise, run_all, stage
 
 DUTIES = "负责商品上架、补货、陈列及价签核对；做好货架及库区的清洁卫生；协助盘点，及时反馈临期和缺货商品"

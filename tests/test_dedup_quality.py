@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from landing.paths import Paths
-from transforms.dedup.run import exact_hash_groups, quality, tfidf_cosine_groups
+from transforms.dedup.evaluate import exact_hash_groups, quality, tfidf_cosine_groups
 
 SEED = 7
 

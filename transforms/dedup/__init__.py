@@ -1,5 +1,32 @@
-"""Deduplication: which postings are copies of one job (docs/dedup.md).
+"""Deduplication: one vacancy → one job, with lineage to every copy.
 
-``blocking`` (features and candidate pairs), ``score`` (pairwise evidence and the match score),
-``cluster`` (pairs → jobs, with vetoes and ambiguity), ``run`` (one run against the pool already in
-core), ``evaluate`` (pairwise and B³ quality; the baselines we compare against)."""
+Why this shape: the same vacancy reaches us from several boards and feeds, and again when it is
+re-posted, each time worded a little differently (decorated title, legal vs shop name, salary in
+another unit, description re-ordered or wrapped in a board's boilerplate, coarser address, dates a
+few days apart). Different vacancies of one employer look alike too (another store, shift or
+salary). So matching is three steps, all set-based:
+
+1. **Blocking** (DuckDB): a posting is compared only with postings sharing a block key: district +
+   the employer's trade-name prefix (字号, the first two characters after the place prefix, which a
+   legal name and a shop name share) + one of: normalised title, salary, stated working hours or
+   contact person, or a MinHash value of the description (a text fingerprint that stands in for the
+   occupation when titles are synonyms).
+   Big blocks are cut into sorted buckets, so candidate pairs grow linearly with postings.
+2. **Scoring** (numpy, vectorised over pairs): hard conflicts that make two postings different jobs
+   (other branch / town / street number / coordinates, shift, working hours, salary beyond rounding,
+   district), then a weighted similarity of employer, title (rapidfuzz), description (MinHash
+   Jaccard over clause shingles) and the agreeing details. ``match_score`` is that similarity.
+3. **Clustering** (union-find, strongest edges first): two clusters merge only if their known
+   attributes do not conflict and they do not already belong to two different existing jobs, so a
+   vague copy (legal name, district-level address) cannot chain two branches into one job. An
+   existing job enters with all its copies joined, so its every stated detail constrains who joins.
+
+Incremental: the run's postings are matched against each other and against the existing pool
+(``core.posting``, read-only); a posting that matches an existing job takes its ``job_id``, a new
+cluster gets ``job_id = md5(source|source_record_id of its earliest posting)[:16]``, so ids are stable
+across runs and a rerun gives the same answer. Only ``load`` changes core.
+
+Modules, in the order a run uses them: ``blocking`` (features and candidate pairs), ``score`` (pairwise
+evidence and the match score), ``cluster`` (pairs → jobs), ``run`` (one run against the pool), and
+``evaluate`` (quality against labelled truth, and the baselines). docs/dedup.md.
+"""

@@ -1,0 +1,198 @@
+"""Blocking: each posting's comparison features (parsed in SQL) and the keys that decide which pairs
+are compared at all. A pair that shares no key is never scored: recall is bounded here, and bucket
+sizes bound the cost."""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+
+from transforms.normalise.place import JINING, REFERENCE
+
+NUM_PERM = 16  # MinHash permutations over description clauses
+BLOCK_BUCKET = 20  # a block bigger than this is cut into buckets sorted by employer and date (sorted neighbourhood)
+TEXT_KEYS = 1  # MinHash values used as blocking keys
+#: parsed details that are block keys too (with district + trade name): copies that name the same
+#: working hours or contact person meet even when title, pay and employer are worded apart
+#: (安保员 / 保安, 5833 / 5800, legal / shop name) and no third copy bridges them, as in a later run
+DETAIL_KEYS = ("hours", "contact")
+#: innermost bracket naming a branch: 鸿远超市（疃里店）, （长沟门店2分店）, （马营校区）
+_BRANCH_RX = r"[（(]([^（）()\s]{1,14}?(?:店|站|部|点|中心|区|处|基地|分公司|院|所|厂|场))[）)]"
+#: punctuation, brackets and list marks that re-punctuating or re-numbering a description changes:
+#: a description is compared as the set of its clauses between them; list numbers (1、 （2） ③)
+#: fall out as clauses shorter than two characters
+_CLAUSE_SPLIT_RX = r"[\s,.;:!?，。；：！？、|｜【】\[\]（）()<>《》\-—~～•·*①②③④⑤⑥⑦⑧⑨⑩\"'“”‘’]+"
+#: 招聘收银员2名 (headcount), （王经理） (contact person): both stay after personal data is masked
+_HEADCOUNT_RX = r"招聘[^\d\n，,。；]{0,20}?(\d{1,4})\s*[名人位]"
+_CONTACT_RX = r"[（(](\p{Han}(?:先生|女士|小姐|经理|主管|店长|老师|师傅|部长|总))[）)]"
+_HOURS_RX = r"(\d{1,2})[:：](\d{2})\s*[-~～—至到]+\s*(?:次日)?(\d{1,2})[:：](\d{2})"
+
+
+@lru_cache(maxsize=1)
+def place_prefixes() -> tuple[str, ...]:
+    """Names an employer's legal name may start with in this deployment: the province, the city and
+    its counties, full and short (山东省, 济宁, 兖州区, 兖州 …), longest first."""
+    names: set[str] = set()
+    with open(REFERENCE / "places.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            code = row["adcode"]
+            county = code.startswith(JINING[:4]) and row["level"] == "county"
+            if code in (JINING[:2] + "0000", JINING) or county:
+                names.update(n for n in (row["name"], row["short"]) if n)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+#: fields read out of free text by regex; stored in core.posting (``match_<name>``, '' = none stated) so
+#: an incremental run never re-parses the pool's descriptions
+PARSED = ("branch", "road_no", "hours", "headcount", "contact")
+
+
+def _parsed_sql() -> dict[str, str]:
+    """SQL per parsed field over a normalised posting (null when the posting does not state it)."""
+    return {
+        "branch": f"""nullif(regexp_replace(coalesce(
+            nullif(employer_branch, ''),
+            nullif(regexp_extract(coalesce(address, '') || ' ' || coalesce(description, ''),
+                                  {_sql_str(_BRANCH_RX)}, 1), '')
+        ), '[\\s()（）]', '', 'g'), '')""",
+        "road_no": "nullif(regexp_extract(coalesce(address, ''), '(\\d+)号', 1), '')",
+        "hours": f"""nullif(regexp_replace(regexp_extract(coalesce(description, ''), {_sql_str(_HOURS_RX)}, 0),
+                              '[\\s：次日至到~～—]', '', 'g'), '')""",
+        "headcount": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_HEADCOUNT_RX)}, 1), '')",
+        "contact": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_CONTACT_RX)}, 1), '')",
+    }
+
+
+def _emp_core_sql() -> str:
+    """The employer key without the place names it may start with (济宁, 兖州区 …): its first two
+    characters are the trade name (字号) a legal name and a shop name share."""
+    prefixes = "|".join(place_prefixes())
+    return f"coalesce(nullif(regexp_replace(employer_key, '^(?:{prefixes})+', ''), ''), employer_key, '')"
+
+
+def node_features_sql(relation: str, stored: bool = False) -> str:
+    """SQL over ``relation`` (normalised postings + ``node``) → the comparable fields of each posting.
+    ``stored``: ``relation`` is core.posting-shaped; parsed fields come from its ``match_*`` columns and
+    clauses are only split for rows without a stored ``text_signature`` (rows loaded before either existed)."""
+    parsed = _parsed_sql()
+    emp_core = _emp_core_sql()
+    if stored:
+        parsed = {k: f"nullif(coalesce(match_{k}, {v}), '')" for k, v in parsed.items()}
+        emp_core = f"coalesce(match_employer, {emp_core})"
+    clauses = f"""list_distinct(list_transform(
+            list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
+                        lambda c: length(c) >= 2),
+            lambda c: hash(c)))"""
+    if stored:
+        clauses = f"case when text_signature is null then {clauses} else []::ubigint[] end"
+    return f"""
+    select node,
+        coalesce(district_adcode, city_adcode, '') as district,
+        {emp_core} as emp_core,
+        title_norm,
+        {parsed["branch"]} as branch,
+        town,
+        {parsed["road_no"]} as road_no,
+        {parsed["hours"]} as hours,
+        case when coord_status in ('ok', 'swapped') then latitude end as lat,
+        case when coord_status in ('ok', 'swapped') then longitude end as lon,
+        -- monthly pay before extra months: 4-5千·13薪 and 4000-5000元/月 are the same offer
+        salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
+        salary_monthly_max * 12 / coalesce(nullif(salary_months, 0), 12) as sal_max,
+        {parsed["headcount"]} as headcount,
+        {parsed["contact"]} as contact,
+        coalesce(is_night_shift, false) as night,
+        coalesce(salary_negotiable, false) and salary_monthly_min is null as sal_open,
+        (date_posted - date '2000-01-01')::integer as day,
+        {clauses} as clauses{", text_signature" if stored else ""}
+    from {relation}
+    """
+
+
+def minhash(clauses: pa.ListArray, num_perm: int = NUM_PERM, seed: int = 1) -> np.ndarray:
+    """MinHash signatures (n × num_perm, uint32) of lists of 64-bit clause hashes, vectorised over all
+    postings at once (datasketch hashes one document per call, too slow for a million). An empty
+    list gets all-max values, which never equal a real minimum by chance in a meaningful way."""
+    clauses = clauses.cast(pa.list_(pa.uint64()))
+    offsets = clauses.offsets.to_numpy()
+    values = clauses.flatten().to_numpy(zero_copy_only=False).astype(np.uint64)
+    n = len(offsets) - 1
+    out = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if len(values) == 0:
+        return out
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    idx = starts[nonempty]
+    with np.errstate(over="ignore"):
+        for k in range(num_perm):
+            hv = ((values * a[k] + b[k]) >> np.uint64(32)).astype(np.uint32)
+            out[nonempty, k] = np.minimum.reduceat(hv, idx)
+    return out
+
+
+def block_keys_sql(features: str, text_keys: str, bucket: bool = True) -> str:
+    """One row per (posting, block key); ``text_keys`` holds ``node, mh0 .. mh{TEXT_KEYS-1}`` (null
+    for a posting without description). ``bucket``: number postings within big blocks."""
+    stem = "left(f.emp_core, 2)"
+    parts = [
+        f"select f.node, concat_ws('|', 't', f.district, {stem}, f.title_norm) as key, f.emp_core, f.day "
+        f"from {features} f where f.title_norm is not null",
+        f"select f.node, concat_ws('|', 'e', f.district, f.emp_core) as key, f.emp_core, f.day from {features} f",
+        f"select f.node, concat_ws('|', 's', f.district, {stem}, round(f.sal_min)::bigint) as key, f.emp_core, f.day "
+        f"from {features} f where f.sal_min is not null",
+    ]
+    for field in DETAIL_KEYS:  # a stated detail stands in for a title or pay worded differently
+        parts.append(
+            f"select f.node, concat_ws('|', '{field[0]}', f.district, {stem}, f.{field}) as key, f.emp_core, f.day "
+            f"from {features} f where f.{field} is not null"
+        )
+    for k in range(TEXT_KEYS):
+        parts.append(
+            f"select f.node, concat_ws('|', 'm{k}', f.district, {stem}, t.mh{k}) as key, f.emp_core, f.day "
+            f"from {features} f join {text_keys} t using (node) where t.mh{k} is not null"
+        )
+    union = "\nunion all\n".join(parts)
+    if not bucket:
+        return f"select node, key, emp_core, day from ({union}) where length(emp_core) >= 2"
+    return f"""
+    with keyed as ({union}),
+    usable as (select * from keyed where length(emp_core) >= 2)
+    select node, key,
+        (row_number() over (partition by key order by emp_core, day, node) - 1) // {BLOCK_BUCKET} as bucket
+    from usable
+    """
+
+
+def candidate_pairs_sql(keys: str, new_nodes: str | None = None) -> str:
+    """Distinct pairs (a < b) sharing a block key in the same or adjacent sorted bucket; with
+    ``new_nodes`` (a relation of ``node``), only pairs that involve at least one of them."""
+    pairs = f"""
+        select least(a.node, b.node) as a, greatest(a.node, b.node) as b
+        from {keys} a join {keys} b on a.key = b.key and b.bucket = a.bucket and a.node < b.node
+        union all
+        select least(a.node, b.node), greatest(a.node, b.node)
+        from {keys} a join {keys} b on a.key = b.key and b.bucket = a.bucket + 1
+    """
+    if new_nodes is None:
+        return f"select distinct a, b from ({pairs})"
+    return (f"select distinct a, b from ({pairs}) p "
+            f"where a in (select node from {new_nodes}) or b in (select node from {new_nodes})")
+
+
+def _text_keys(sig: np.ndarray) -> pa.Table:
+    """node, mh0.. as a table for blocking; null where the posting had no description text."""
+    empty = (sig == np.iinfo(np.uint32).max).all(axis=1)
+    cols = {"node": pa.array(np.arange(len(sig), dtype=np.int64))}
+    for k in range(TEXT_KEYS):
+        cols[f"mh{k}"] = pa.array(sig[:, k].astype(np.int64), mask=empty)
+    return pa.table(cols)

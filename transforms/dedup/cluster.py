@@ -1,0 +1,196 @@
+"""Scored pairs → jobs: strongest edges first, in a fixed order; a conflict vetoes a join, and a
+posting pulled equally into two incompatible jobs joins neither."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from transforms.dedup.score import CONFLICT_CODES, GEO_CONFLICT_KM, SALARY_TOLERANCE, Nodes
+
+THRESHOLD = 0.62  # match_score needed to join a cluster
+AMBIGUITY_MARGIN = 0.05  # a posting as strongly matched into two incompatible clusters joins neither
+
+
+class _Clusters:
+    """Union-find whose roots carry the cluster's known conflict attributes and existing job."""
+
+    def __init__(self, nodes: Nodes, members: np.ndarray, job: np.ndarray) -> None:
+        c = nodes.cols
+        self.parent = {int(m): int(m) for m in members}
+        self.attrs: dict[int, dict[str, Any]] = {}
+        codes = {name: c[name + "_code"] for name in CONFLICT_CODES}
+        for m in members:
+            m = int(m)
+            a: dict[str, Any] = {name: int(codes[name][m]) for name in CONFLICT_CODES if codes[name][m] >= 0}
+            if not np.isnan(c["sal_min"][m]):
+                a["sal_min"] = float(c["sal_min"][m])
+            if not np.isnan(c["sal_max"][m]):
+                a["sal_max"] = float(c["sal_max"][m])
+            if not np.isnan(c["lat"][m]):
+                a["geo"] = (float(c["lat"][m]), float(c["lon"][m]))
+            if not np.isnan(c["shift"][m]):
+                a["night"] = bool(c["shift"][m])
+            if job[m] >= 0:
+                a["job"] = int(job[m])
+            self.attrs[m] = a
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    @staticmethod
+    def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        for key, va in a.items():
+            vb = b.get(key)
+            if vb is None or va == vb:
+                continue
+            if key in ("sal_min", "sal_max"):
+                if abs(va - vb) / max(abs(va), abs(vb), 1e-9) <= SALARY_TOLERANCE:
+                    continue
+            elif key == "geo":
+                if np.hypot((va[0] - vb[0]) * 111.0, (va[1] - vb[1]) * 111.0 * np.cos(np.radians(va[0]))) \
+                        <= GEO_CONFLICT_KM:
+                    continue
+            return False
+        return True
+
+    def union(self, x: int, y: int) -> bool:
+        rx, ry = self.find(x), self.find(y)
+        if rx == ry:
+            return True
+        ax, ay = self.attrs[rx], self.attrs[ry]
+        if not self._compatible(ax, ay):
+            return False
+        if ry < rx:
+            rx, ry, ax, ay = ry, rx, ay, ax
+        self.parent[ry] = rx
+        for key, value in ay.items():
+            ax.setdefault(key, value)
+        del self.attrs[ry]
+        return True
+
+
+def _best_per_node(ends: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per node the largest of ``values`` over the edges it ends (nan: none)."""
+    out = np.full(n, np.nan)
+    if len(ends):
+        order = np.lexsort((-values, ends))
+        sorted_ends = ends[order]
+        first = np.r_[True, sorted_ends[1:] != sorted_ends[:-1]]
+        out[sorted_ends[first]] = values[order][first]
+    return out
+
+
+def _detach_ambiguous(root: np.ndarray, a: np.ndarray, b: np.ndarray, score: np.ndarray,
+                      job: np.ndarray, nodes: Nodes) -> np.ndarray:
+    """A new posting matched strongly into its cluster *and* into another cluster it could not join
+    (their details conflict) is ambiguous: which of the two vacancies it copies is not in the posting.
+    Unless its own cluster wins by ``AMBIGUITY_MARGIN`` in match score, it becomes a job of its own
+    rather than a guess. Existing postings never move."""
+    n = len(root)
+    same = root[a] == root[b]
+    ends_in, ends_out = np.concatenate([a[same], b[same]]), np.concatenate([a[~same], b[~same]])
+    best_in = _best_per_node(ends_in, np.concatenate([score[same], score[same]]), n)
+    best_out = _best_per_node(ends_out, np.concatenate([score[~same], score[~same]]), n)
+    vague = (nodes.cols["branch_code"] < 0) & (nodes.cols["road_no_code"] < 0)
+    ambiguous = ~np.isnan(best_in) & ~np.isnan(best_out) & (best_in - best_out < AMBIGUITY_MARGIN) & (job < 0)
+    ambiguous &= vague
+    if not ambiguous.any():
+        return root
+    label = np.where(ambiguous, n + np.arange(n), root)  # detached: a cluster of its own
+    _, inverse = np.unique(label, return_inverse=True)
+    smallest = np.full(inverse.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, inverse, np.arange(n))
+    return smallest[inverse]  # a cluster's root is its smallest node (its earliest posting)
+
+
+def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
+            job: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster root per node, and per node the score of its best edge inside its cluster (nan: alone).
+    ``job``: per node the code of the existing job it belongs to (-1: none).
+
+    Edges at or above ``threshold`` are taken strongest first. Connected components that are already
+    consistent (no two known values of a conflict attribute differ, at most one existing job) are
+    accepted as they are, vectorised; only the others run the constrained union-find in Python."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(nodes)
+    keep = score >= threshold
+    a, b, score = a[keep], b[keep], score[keep]
+    # strongest first; equal scores by node (pairs arrive from SQL in no fixed order, and which of two
+    # equally strong edges is taken first decides a conflict: the same input must give the same jobs)
+    order = np.lexsort((b, a, -score))
+    a, b, score = a[order], b[order], score[order]
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    consistent = np.ones(comp.max() + 1 if n else 0, dtype=bool)
+    order = np.argsort(comp, kind="stable")
+    sorted_comp = comp[order]
+    starts = np.flatnonzero(np.r_[True, sorted_comp[1:] != sorted_comp[:-1]]) if n else np.zeros(0, np.int64)
+
+    def minmax(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Min and max of the known (non-nan) values per component; nan where it knows none."""
+        lo, hi = np.full(len(consistent), np.nan), np.full(len(consistent), np.nan)
+        if len(starts):
+            v = values[order].astype(np.float64)
+            with np.errstate(invalid="ignore"):
+                lo[sorted_comp[starts]] = np.fmin.reduceat(v, starts)
+                hi[sorted_comp[starts]] = np.fmax.reduceat(v, starts)
+        return lo, hi
+
+    c = nodes.cols
+    exact = [c[name + "_code"] for name in CONFLICT_CODES]
+    exact.append(job)
+    for codes in exact:
+        lo, hi = minmax(np.where(codes >= 0, codes, np.nan))
+        consistent &= ~(hi > lo)
+    lo, hi = minmax(c["shift"])
+    consistent &= ~(hi > lo)
+    for name in ("sal_min", "sal_max"):
+        lo, hi = minmax(c[name])
+        consistent &= ~((hi - lo) > SALARY_TOLERANCE * hi)
+    for name in ("lat", "lon"):  # a spread this small can never be a conflict; bigger ones are checked exactly
+        lo, hi = minmax(c[name])
+        consistent &= ~((hi - lo) * 111.0 > GEO_CONFLICT_KM / 2)
+    first = np.full(comp.max() + 1 if n else 0, n, dtype=np.int64)
+    if len(starts):
+        first[sorted_comp[starts]] = np.minimum.reduceat(order, starts)  # smallest node of each component
+    root = first[comp]
+    slow = ~consistent[comp[a]]
+    if slow.any():
+        members = np.flatnonzero(~consistent[comp])
+        uf = _Clusters(nodes, members, job)
+        for x, y in zip(a[slow].tolist(), b[slow].tolist(), strict=True):
+            uf.union(x, y)
+        root[members] = [uf.find(m) for m in members.tolist()]
+    if AMBIGUITY_MARGIN > 0:
+        root = _detach_ambiguous(root, a, b, score, job, nodes)
+    same = root[a] == root[b]
+    best = np.full(n, np.nan)
+    ends = np.concatenate([a[same], b[same]])
+    if len(ends):  # per node, its strongest edge inside its cluster
+        both = np.concatenate([score[same], score[same]])
+        by_node = np.lexsort((-both, ends))
+        nodes_sorted = ends[by_node]
+        keep = np.r_[True, nodes_sorted[1:] != nodes_sorted[:-1]]
+        best[nodes_sorted[keep]] = both[by_node][keep]
+    return root, best
+
+
+def _same_job_edges(job: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges from each node to the first node of its job (a star per job)."""
+    if not len(job):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(job, kind="stable")
+    sorted_job = job[order]
+    first = np.r_[True, sorted_job[1:] != sorted_job[:-1]]
+    head = order[np.flatnonzero(first)[np.cumsum(first) - 1]]
+    keep = ~first
+    return head[keep], order[keep]
