@@ -190,7 +190,8 @@ def landed_real_batches() -> dict[str, pa.RecordBatch]:
 
 def _reference(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The per-row path (what normalise_batches did before it went columnar)."""
-    from transforms.normalise.run import NORMALISED_SCHEMA, normalise_rows
+    from transforms.normalise.record import NORMALISED_SCHEMA
+    from transforms.normalise.rows import normalise_rows
 
     for batch in batches:
         yield pa.RecordBatch.from_pylist(list(normalise_rows(batch.to_pylist())), schema=NORMALISED_SCHEMA)
@@ -285,7 +286,7 @@ def report() -> None:
     """Place resolution and tagging-rule hits on the real files and on generated demo postings."""
     from collections import Counter
 
-    from transforms.normalise.run import normalise_batch
+    from transforms.normalise.columns import normalise_batch
 
     landed = landed_real_batches()
     sets = {**{f"{k} (landed by feed)": v for k, v in landed.items()},

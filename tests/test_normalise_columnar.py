@@ -17,7 +17,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from transforms.normalise.run import NORMALISED_SCHEMA, normalise_batch, normalise_batches, normalise_rows
+from transforms.normalise.columns import normalise_batch
+from transforms.normalise.record import NORMALISED_SCHEMA
+from transforms.normalise.rows import normalise_rows
+from transforms.normalise.run import normalise_batches
 
 ROOT = Path(__file__).resolve().parents[1]
 FETCHED = datetime(2026, 11, 20, 17, 30, tzinfo=UTC)

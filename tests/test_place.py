@@ -261,7 +261,7 @@ DISTRICT_SHARE = {"boss": 0.90, "51job": 0.60, "51job_gbk": 0.75, "lagou": 0.97,
 def test_real_feeds_district_share(real: Path) -> None:
     import importlib.util
 
-    from transforms.normalise.run import normalise_batch
+    from transforms.normalise.columns import normalise_batch
 
     path = Path(__file__).resolve().parents[1] / "bench" / "normalise_bench.py"
     spec = importlib.util.spec_from_file_location("normalise_bench", path)

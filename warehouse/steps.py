@@ -113,7 +113,8 @@ def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
 
 def normalise(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     """Landing text → typed fields (transforms.normalise.run), streamed in chunks."""
-    from transforms.normalise.run import NORMALISED_SCHEMA, normalise_batches
+    from transforms.normalise.record import NORMALISED_SCHEMA
+    from transforms.normalise.run import normalise_batches
 
     root = root or paths()
     started = time.monotonic()
