@@ -68,19 +68,19 @@ def test_night_vs_day_shift() -> None:
         ("长期稳定", "short_term", False),
         ("招临时工若干", "temporary", True),
         ("长期合同", "temporary", False),
-        ("妈妈岗，可接送孩子", "mother_friendly", True),
-        ("工作时间9:00-15:00，适合宝妈", "mother_friendly", True),
-        ("工作时间 9:00-15:00", "mother_friendly", True),
-        ("工作时间9:00-18:00", "mother_friendly", False),
-        ("银龄岗，欢迎退休人员", "senior_friendly", True),
-        ("年龄50-65岁，身体健康", "senior_friendly", True),
-        ("年龄不限", "senior_friendly", True),
-        ("60岁以下均可", "senior_friendly", True),
-        ("年龄18-35岁", "senior_friendly", False),
-        ("助残岗，欢迎残疾人朋友", "disability_friendly", True),
-        ("残障人士优先", "disability_friendly", True),
-        ("不招残疾人", "disability_friendly", False),
-        ("身体健康，能吃苦", "disability_friendly", False),
+        ("妈妈岗，可接送孩子", "for_mothers", True),
+        ("工作时间9:00-15:00，适合宝妈", "for_mothers", True),
+        ("工作时间 9:00-15:00", "for_mothers", True),
+        ("工作时间9:00-18:00", "for_mothers", False),
+        ("银龄岗，欢迎退休人员", "for_seniors", True),
+        ("年龄50-65岁，身体健康", "for_seniors", True),
+        ("年龄不限", "for_seniors", True),
+        ("60岁以下均可", "for_seniors", True),
+        ("年龄18-35岁", "for_seniors", False),
+        ("助残岗，欢迎残疾人朋友", "for_disabled", True),
+        ("残障人士优先", "for_disabled", True),
+        ("不招残疾人", "for_disabled", False),
+        ("身体健康，能吃苦", "for_disabled", False),
     ],
 )
 def test_flags_and_groups(desc: str, attr: str, expected: bool) -> None:
@@ -93,8 +93,8 @@ def test_rules_fired_audit_trail() -> None:
     assert c.employment_type == "PART_TIME"
     assert c.rules_fired[0] == "type.part_time@explicit"
     assert {"flag.night_shift", "flag.daily_pay", "group.senior.keyword", "group.mother.keyword"} <= set(c.rules_fired)
-    assert c.night_shift and c.daily_pay and c.senior_friendly and c.mother_friendly
-    assert not c.disability_friendly
+    assert c.night_shift and c.daily_pay and c.for_seniors and c.for_mothers
+    assert not c.for_disabled
 
 
 def test_rules_are_a_table() -> None:

@@ -97,7 +97,7 @@ def test_published_tables_and_snapshot(home: Paths) -> None:
         employers = dict(con.execute("select employer_name, open_jobs from employers").fetchall())
         assert employers["济宁鸿远商业连锁有限公司"] == 1
         groups = dict(con.execute("select job_group, sum(open_jobs)::int from jobs_by_area group by 1").fetchall())
-        assert groups["all"] == 2 and groups["mothers"] == 1 and groups["night_shift"] == 1
+        assert groups["all"] == 2 and groups["mother"] == 1 and groups["night_shift"] == 1
         health = con.execute("select source, landed_records, open_jobs from source_health").fetchall()
         assert health == [("board", 2, 2)]
     finally:

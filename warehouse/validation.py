@@ -34,7 +34,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-EMPLOYMENT_TYPES = ["FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "PER_DIEM", "OTHER"]
+from transforms.vocabulary import EMPLOYMENT_TYPES
+
 BAD_COORDS = ["outside_city", "lat_eq_lon", "zero", "out_of_range"]
 #: monthly pay outside these bounds (CNY) is a unit or parsing error, not a job (per period the parse
 #: converted to a month; see transforms/normalise/salary.py for the conversion conventions)
@@ -120,7 +121,7 @@ def _posting_checks(as_of: date, adcodes: list[str]) -> list[Check]:
               lambda: e.ExpectColumnValuesToBeBetween(column="salary_monthly_cny", min_value=lo, max_value=hi),
               priority=8),
         Check("employment_type_enum", "employmentType outside the schema.org enumeration", ("employment_type",),
-              lambda: e.ExpectColumnValuesToBeInSet(column="employment_type", value_set=EMPLOYMENT_TYPES),
+              lambda: e.ExpectColumnValuesToBeInSet(column="employment_type", value_set=list(EMPLOYMENT_TYPES)),
               priority=9),
         Check("district_adcode_valid", "district adcode is not a known county adcode", ("district_adcode",),
               lambda: e.ExpectColumnValuesToBeInSet(column="district_adcode", value_set=adcodes), priority=10),

@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 
-from transforms.normalise.place import JINING, REFERENCE
+from transforms.vocabulary import CITY_ADCODE, REFERENCE_DIR
 
 NUM_PERM = 16  # MinHash permutations over description clauses
 BLOCK_BUCKET = 20  # a block bigger than this is cut into buckets sorted by employer and date (sorted neighbourhood)
@@ -36,11 +36,11 @@ def place_prefixes() -> tuple[str, ...]:
     """Names an employer's legal name may start with in this deployment: the province, the city and
     its counties, full and short (山东省, 济宁, 兖州区, 兖州 …), longest first."""
     names: set[str] = set()
-    with open(REFERENCE / "places.csv", encoding="utf-8") as fh:
+    with open(REFERENCE_DIR / "places.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             code = row["adcode"]
-            county = code.startswith(JINING[:4]) and row["level"] == "county"
-            if code in (JINING[:2] + "0000", JINING) or county:
+            county = code.startswith(CITY_ADCODE[:4]) and row["level"] == "county"
+            if code in (CITY_ADCODE[:2] + "0000", CITY_ADCODE) or county:
                 names.update(n for n in (row["name"], row["short"]) if n)
     return tuple(sorted(names, key=len, reverse=True))
 

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-EMPLOYMENT_TYPES = ("FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "PER_DIEM", "OTHER")
 FLAGS = ("short_term", "flexible_hours", "temporary", "daily_pay", "night_shift")
-GROUPS = ("mother_friendly", "senior_friendly", "disability_friendly")
 
 
 @dataclass
@@ -35,9 +33,9 @@ class Classification:
     temporary: bool = False
     daily_pay: bool = False
     night_shift: bool = False
-    mother_friendly: bool = False
-    senior_friendly: bool = False
-    disability_friendly: bool = False
+    for_mothers: bool = False
+    for_seniors: bool = False
+    for_disabled: bool = False
     rules_fired: list[str] = field(default_factory=list)
 
 
@@ -130,31 +128,31 @@ FLAG_RULES: tuple[Rule, ...] = (
         None,
         "night_shift",
     ),
-    _r("group.mother.keyword", r"妈妈岗|宝妈|宝爸|接送孩子|接孩子|照顾家庭|兼顾家庭", None, "mother_friendly"),
+    _r("group.mother.keyword", r"妈妈岗|宝妈|宝爸|接送孩子|接孩子|照顾家庭|兼顾家庭", None, "for_mothers"),
     # School-time hours: start 8:00–9:59, finish 14:00–15:59 (e.g. 9:00-15:00).
     _r(
         "group.mother.school_hours",
         r"(?<!\d)(?:0?[89])\s*[:：点]\s*(?:[0-5]\d)?\s*(?:-|~|至|到|—|–)\s*(?:1[45])\s*[:：点]",
         None,
-        "mother_friendly",
+        "for_mothers",
         requires=("14:", "15:", "14：", "15：", "14点", "15点", "14 ", "15 "),
     ),
     _r(
         "group.senior.keyword",
         r"银龄|退休|返聘|中老年|老年人|年龄不限|不限年龄|年龄无要求|年龄不限制",
         None,
-        "senior_friendly",
+        "for_seniors",
     ),
     # An age band reaching 55+ (e.g. 50-65岁, 60岁以下).
     _r(
         "group.senior.age_band",
         r"(?<!\d)\d{2}\s*(?:-|~|至|到|—|–)\s*(?:5[5-9]|[67]\d)\s*(?:周)?岁|(?<!\d)(?:5[5-9]|[67]\d)\s*(?:周)?岁以(?:下|内)",
         None,
-        "senior_friendly",
+        "for_seniors",
         requires=("岁",),
     ),
     # Chinese only: English "disability" is almost always US EEO boilerplate, not a 助残岗 programme.
-    _r("group.disability", r"助残|残疾|残障|残联", None, "disability_friendly"),
+    _r("group.disability", r"助残|残疾|残障|残联", None, "for_disabled"),
 )
 
 _NEGATION = re.compile(r"不|无|非|没有|谢绝|拒绝|禁止|\bno\b|\bnot\b|\bnon\b|without")
@@ -304,7 +302,7 @@ def _may_continue(first: str | None) -> bool:
 Row = tuple[Any, ...]  # employment_type, the eight flags in RESULT_FIELDS order, tag_rules
 RESULT_FIELDS = (
     "employment_type", "short_term", "flexible_hours", "temporary", "daily_pay", "night_shift",
-    "mother_friendly", "senior_friendly", "disability_friendly", "tag_rules",
+    "for_mothers", "for_seniors", "for_disabled", "tag_rules",
 )  # fmt: skip
 _DESC_TYPE_RULES = tuple(r for r in TYPE_RULES if not r.explicit_only)
 _RULE_RE2 = {r.name: "(?i)" + _re2_superset(r.pattern.pattern) for r in (*FLAG_RULES, *_DESC_TYPE_RULES)}

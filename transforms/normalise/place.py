@@ -21,11 +21,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
-REFERENCE = Path(__file__).resolve().parents[1] / "reference"
-JINING = "370800"
+from transforms.vocabulary import CITY_ADCODE, REFERENCE_DIR
+
 HOME_PROVINCE = "37"  # ties between equally good readings go to Shandong: this is a Jining pipeline
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 OUTSIDE_CITY_KM = 150.0  # a point this far from a (non-Jining) city centre is not in that city
@@ -82,7 +81,7 @@ def _load_places() -> tuple[dict[str, _Entity], dict[str, list[tuple[str, float]
             slot = names.setdefault(key, {})
             slot[code] = max(weight, slot.get(code, 0.0))
 
-    with (REFERENCE / "places.csv").open(encoding="utf-8", newline="") as fh:
+    with (REFERENCE_DIR / "places.csv").open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
             lon = float(r["longitude"]) if r["longitude"] else None
             lat = float(r["latitude"]) if r["latitude"] else None
@@ -264,7 +263,7 @@ def _rank_spans(
 
 
 def _load_fences() -> dict[str, dict[str, Any]]:
-    return json.loads((REFERENCE / "jining_fences.json").read_text(encoding="utf-8"))
+    return json.loads((REFERENCE_DIR / "jining_fences.json").read_text(encoding="utf-8"))
 
 
 _FENCES = _load_fences()
@@ -301,9 +300,9 @@ def jining_district_at(lat: float, lon: float) -> str | None:
 
     Simplified borders leave slivers between districts; a point in the city fence but in no district
     fence goes to the district whose border is nearest."""
-    if not _in_rings(lon, lat, _FENCES[JINING]):
+    if not _in_rings(lon, lat, _FENCES[CITY_ADCODE]):
         return None
-    districts = {code: f for code, f in _FENCES.items() if code != JINING}
+    districts = {code: f for code, f in _FENCES.items() if code != CITY_ADCODE}
     for code, fence in districts.items():
         if _in_rings(lon, lat, fence):
             return code
@@ -368,7 +367,7 @@ def _fence_index() -> dict[str, _FenceIndex]:
     return {code: _FenceIndex(fence) for code, fence in _FENCES.items()}
 
 
-_DISTRICT_CODES: list[str | None] = [None, *(c for c in _FENCES if c != JINING)]
+_DISTRICT_CODES: list[str | None] = [None, *(c for c in _FENCES if c != CITY_ADCODE)]
 
 
 def _district_index(lat: Any, lon: Any) -> Any:
@@ -379,7 +378,7 @@ def _district_index(lat: Any, lon: Any) -> Any:
     index = _fence_index()
     pending = ~(np.isnan(lat) | np.isnan(lon))
     if pending.any():
-        pending &= index[JINING].contains(lon, lat)
+        pending &= index[CITY_ADCODE].contains(lon, lat)
     for k, code in enumerate(_DISTRICT_CODES[1:], start=1):
         if not pending.any():
             break
@@ -511,7 +510,7 @@ def _text_code(text: object, city_hint: object, area: object = None) -> tuple[st
 def _far_from_city(code: str | None, lat: float, lon: float) -> bool:
     """True when the point is more than OUTSIDE_CITY_KM from the centre of the (non-Jining) city of ``code``."""
     city = _city_of(code)
-    if city is None or city.adcode == JINING:
+    if city is None or city.adcode == CITY_ADCODE:
         return False
     c_lat, c_lon = _centre(city.adcode if city.lat is not None else code)
     return c_lat is not None and c_lon is not None and haversine_km(lat, lon, c_lat, c_lon) > OUTSIDE_CITY_KM
@@ -527,14 +526,14 @@ def _decide(
     distinct (text reading, status, district, far) and compute the point tests vectorised."""
     if status in ("ok", "swapped"):
         city = _city_of(code)
-        if city is not None and city.adcode == JINING:
+        if city is not None and city.adcode == CITY_ADCODE:
             if district_at is None:
                 status = "outside_city"
         elif city is not None and far:
             status = "outside_city"
         trusted = status in ("ok", "swapped")
         depth = _DEPTH[_ENT[code].level] if code else -1
-        if trusted and depth < 2 and (code is None or code[:2] == JINING[:2]):
+        if trusted and depth < 2 and (code is None or code[:2] == CITY_ADCODE[:2]):
             district = district_at
             if district is not None and (code is None or district.startswith(code[: 2 * (depth + 1)])):
                 code = district
@@ -567,7 +566,7 @@ _STATUSES = ("missing", "zero", "lat_eq_lon", "swapped", "out_of_range", "ok")
 
 def _needs_far(code: str | None) -> bool:
     city = _city_of(code)
-    return city is not None and city.adcode != JINING
+    return city is not None and city.adcode != CITY_ADCODE
 
 
 def resolve_place_batch(text: Any, city_hint: Any, lat: Any, lon: Any, area: Any = None) -> dict[str, Any]:

@@ -70,7 +70,7 @@ SALARY_FIELDS = (
 KIND_FIELDS = {  # output column → transforms.normalise.employment result field
     "employment_type": "employment_type", "is_short_term": "short_term", "is_flexible": "flexible_hours",
     "is_temporary": "temporary", "is_daily_pay": "daily_pay", "is_night_shift": "night_shift",
-    "for_mothers": "mother_friendly", "for_seniors": "senior_friendly", "for_disabled": "disability_friendly",
+    "for_mothers": "for_mothers", "for_seniors": "for_seniors", "for_disabled": "for_disabled",
     "tag_rules": "tag_rules",
 }  # fmt: skip
 PASS_THROUGH = ("source", "batch_id", "record_index", "source_record_id", "url", "fetched_at", "content_hash",

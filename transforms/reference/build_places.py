@@ -19,8 +19,9 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from transforms.vocabulary import CITY_ADCODE
+
 HERE = Path(__file__).resolve().parent
-JINING = "370800"
 MUNICIPALITIES = {"11", "12", "31", "50"}
 # Rows that are administrative containers, not places a posting can name.
 CONTAINER_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
@@ -193,7 +194,7 @@ def build_rows(shared: Path) -> list[dict[str, str]]:
                 "coord_src": src if lon else "",
             }
         )
-    assert names_by_code.get(JINING) == "济宁市"
+    assert names_by_code.get(CITY_ADCODE) == "济宁市"
     order = {"province": 0, "city": 1, "county": 2, "town": 3}
     rows.sort(key=lambda x: (x["adcode"][:6], order[x["level"]], x["adcode"]))
     return rows

@@ -1,5 +1,6 @@
 -- published.jobs_by_area: one row per district × town × employmentType × job group, counting open
--- jobs. job_group 'all' counts every job; the others count the jobs carrying that flag.
+-- jobs. job_group 'all' counts every job; the others count the jobs carrying that flag (the special
+-- groups by their names in transforms/vocabulary.py: mother, senior, disabled).
 -- (A query: warehouse/publish.py rebuilds it whole each publish.)
 with jobs as (
     select * from core.job where status = 'open'
@@ -10,8 +11,8 @@ grouped as (
     lateral (
         select unnest(list_filter(
             ['all',
-             case when for_mothers then 'mothers' end,
-             case when for_seniors then 'seniors' end,
+             case when for_mothers then 'mother' end,
+             case when for_seniors then 'senior' end,
              case when for_disabled then 'disabled' end,
              case when is_short_term then 'short_term' end,
              case when is_flexible then 'flexible' end,
