@@ -19,7 +19,8 @@ from functools import lru_cache
 import h3.api.basic_int as h3i
 import numpy as np
 
-EARTH_RADIUS_KM = 6371.0088
+from transforms.normalise.geometry import EARTH_RADIUS_KM, haversine_km  # noqa: F401 (circle's distance)
+
 #: travel speeds in km/h; override with JOBPOOL_SPEEDS="walk=4.5,bike=12"
 DEFAULT_SPEEDS = {"walk": 5.0, "bike": 15.0}
 MODE_WORDS = {"walk": "on foot", "bike": "by bike"}
@@ -50,14 +51,6 @@ def travel_minutes(distance_km: float | np.ndarray, mode: str = "bike") -> float
     return np.asarray(distance_km) / speeds()[mode] * 60.0
 
 
-def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float,
-                 lat2: np.ndarray | float, lon2: np.ndarray | float) -> np.ndarray:
-    """Great-circle distance in km, broadcasting over numpy arrays."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 #: the same formula as a DuckDB macro, so set-based SQL and Python agree to the last digit
