@@ -18,7 +18,8 @@ WAREHOUSE_POOL = os.environ.get("JOBPOOL_WAREHOUSE_POOL", "default_pool")
 def _step(name: str, run_id: str) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from warehouse.steps import STEP_FUNCTIONS, BatchesHeld, ReconciliationError
+    from jobpool.pipeline import STEP_FUNCTIONS
+    from warehouse.steps import BatchesHeld, ReconciliationError
 
     try:
         result = STEP_FUNCTIONS[name](None, run_id.replace(":", "").replace("+", ""))

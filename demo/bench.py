@@ -107,7 +107,8 @@ def land_generated(root: Paths, n_postings: int, seed: int = 1, id_prefix: str =
 
 
 def _run_steps(root: Paths, sampler: PeakRSS, label: str) -> list[dict[str, Any]]:
-    from warehouse.steps import STEP_FUNCTIONS, STEPS, new_run_id
+    from jobpool.pipeline import STEP_FUNCTIONS
+    from warehouse.steps import STEPS, new_run_id
 
     run_id = new_run_id()
     stages = []

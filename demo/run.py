@@ -43,7 +43,7 @@ def _run_local() -> None:
     from crawlers.run import run_crawl
     from feeds.inbox import scan_inbox
     from jobpool.cli import _progress
-    from warehouse.steps import run_all
+    from jobpool.pipeline import run_all
 
     for name, source in load_sources().items():
         result = run_crawl(source)

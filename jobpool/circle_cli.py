@@ -30,7 +30,7 @@ def _point(text: str) -> tuple[float, float]:
 
 
 def _refresh() -> None:
-    from warehouse.steps import publish
+    from jobpool.pipeline import publish
 
     result = publish()
     print(f"published: {json.dumps(result.detail, ensure_ascii=False, default=str)}")

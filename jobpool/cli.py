@@ -101,7 +101,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 # -- process ---------------------------------------------------------------------------------------
 def cmd_process(args: argparse.Namespace) -> int:
-    from warehouse.steps import STEP_FUNCTIONS, BatchesHeld, ReconciliationError, new_run_id, run_all
+    from jobpool.pipeline import STEP_FUNCTIONS, run_all
+    from warehouse.steps import BatchesHeld, ReconciliationError, new_run_id
 
     run_id = new_run_id()
     print(f"process {run_id} (warehouse {paths().warehouse})", flush=True)

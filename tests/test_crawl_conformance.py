@@ -26,10 +26,11 @@ from crawlers.jobposting import extract_postings
 from crawlers.registry import CrawlSource
 from crawlers.run import run_crawl
 from demo.testserver import Page, board_server
+from jobpool.pipeline import run_all
 from landing.contract import read_manifest
 from landing.paths import Paths
 from transforms.normalise.dates import parse_date
-from warehouse.steps import run_all, source_summary
+from warehouse.steps import source_summary
 
 FAST = {"AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING"}
 URL = "http://127.0.0.1/jobs/1.html"

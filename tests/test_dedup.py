@@ -11,13 +11,14 @@ import duckdb
 import numpy as np
 import pytest
 
+from jobpool.pipeline import run_all
 from landing.contract import BatchWriter
 from landing.paths import Paths
 from transforms.dedup.blocking import block_keys_sql, candidate_pairs_sql, minhash
 from transforms.dedup.cluster import cluster
 from transforms.dedup.evaluate import quality
 from transforms.dedup.score import CONFLICT_CODES, Nodes
-from warehouse.steps import deduplicate, normalise, run_all, stage
+from warehouse.steps import deduplicate, normalise, stage
 
 DUTIES = "负责商品上架、补货、陈列及价签核对；做好货架及库区的清洁卫生；协助盘点，及时反馈临期和缺货商品"
 REQS = "身体健康，吃苦耐劳；有超市工作经验者优先"

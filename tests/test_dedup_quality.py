@@ -74,7 +74,7 @@ def incremental(tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
     from crawlers.run import run_crawl
     from demo.run import deliver_feeds
     from feeds.inbox import scan_inbox
-    from warehouse.steps import run_all
+    from jobpool.pipeline import run_all
 
     with _served_site(tmp_path_factory, "dedup-incremental") as (home, site):
         sources = load_sources()

@@ -87,7 +87,7 @@ def _published_stations(home: Paths) -> tuple[list[tuple], int, int]:
 
 
 def test_a_production_publish_has_no_demo_stations(home: Paths) -> None:
-    from warehouse.steps import run_all
+    from jobpool.pipeline import run_all
 
     with BatchWriter("board_a", root=home) as writer:
         writer.add({"source_record_id": "a1", "title": "超市理货员", "hiring_organization": "济宁鸿远商业连锁有限公司",
@@ -102,7 +102,7 @@ def test_a_production_publish_has_no_demo_stations(home: Paths) -> None:
 
 def test_the_demo_opts_in_to_its_stations(home: Paths) -> None:
     from demo.stations import demo_stations, land_demo_stations
-    from warehouse.steps import publish
+    from jobpool.pipeline import publish
 
     landed = land_demo_stations(home)
     assert landed["status"] == "landed" and landed["records"] == len(demo_stations())

@@ -15,9 +15,9 @@ from demo.airflow_celery import WAREHOUSE_POOL, AirflowCelery
 from demo.generate import generate_site
 from demo.run import DAGS, _pending_batches, deliver_feeds
 from demo.server import serve
+from jobpool.pipeline import run_all
 from landing.contract import read_manifest
 from landing.paths import Paths, paths
-from warehouse.steps import run_all
 
 SEED, SCALE = 11, 0.3
 WAIT = 600

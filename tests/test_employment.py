@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.normalise.employment import EMPLOYMENT_TYPES, FLAG_RULES, TYPE_RULES, classify
+from transforms.normalise.employment import FLAG_RULES, TYPE_RULES, classify
+from transforms.vocabulary import EMPLOYMENT_TYPES
 
 
 @pytest.mark.parametrize(

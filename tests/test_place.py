@@ -19,7 +19,6 @@ import pytest
 from landing.paths import shared_data_dir
 from transforms.normalise.place import (
     PLACE_FIELDS,
-    REFERENCE,
     Place,
     check_coords,
     clear_caches,
@@ -27,6 +26,7 @@ from transforms.normalise.place import (
     resolve_place,
     resolve_places,
 )
+from transforms.vocabulary import REFERENCE_DIR
 
 
 @pytest.fixture(scope="module")
@@ -87,16 +87,16 @@ def test_nothing_found_is_none_safe(text: object) -> None:
 
 
 def _jining_towns() -> list[dict[str, str]]:
-    with (REFERENCE / "places.csv").open(encoding="utf-8", newline="") as fh:
+    with (REFERENCE_DIR / "places.csv").open(encoding="utf-8", newline="") as fh:
         return [r for r in csv.DictReader(fh) if r["level"] == "town"]
 
 
 def test_reference_files_small_and_complete() -> None:
-    size = sum(p.stat().st_size for p in REFERENCE.iterdir() if p.suffix in (".csv", ".json"))
+    size = sum(p.stat().st_size for p in REFERENCE_DIR.iterdir() if p.suffix in (".csv", ".json"))
     assert size < 1_000_000
     towns = _jining_towns()
     assert len(towns) == 153 and all(t["adcode"].startswith("3708") for t in towns)
-    fences = json.loads((REFERENCE / "jining_fences.json").read_text(encoding="utf-8"))
+    fences = json.loads((REFERENCE_DIR / "jining_fences.json").read_text(encoding="utf-8"))
     assert set(fences) == {"370800", *{t["parent"] for t in towns}}
 
 

@@ -6,9 +6,10 @@ import duckdb
 import pytest
 
 import warehouse.db
+from jobpool.pipeline import run_all
 from landing.contract import BatchWriter
 from landing.paths import Paths
-from warehouse.steps import run_all, source_summary
+from warehouse.steps import source_summary
 
 VACANCY = {
     "title": "超市理货员",

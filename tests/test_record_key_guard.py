@@ -14,9 +14,10 @@ import pytest
 
 from feeds.ingest import ingest_file
 from jobpool.cli import main as cli
+from jobpool.pipeline import run_all
 from landing.contract import BatchWriter
 from landing.paths import Paths
-from warehouse.steps import BatchesHeld, release, run_all, source_summary
+from warehouse.steps import BatchesHeld, release, source_summary
 
 ROLES = ("理货员", "收银员", "保洁员", "厨师", "电工", "焊工", "保安", "配送员", "客服专员", "仓库管理员")
 SHOPS = ("鸿远", "佳和", "银座", "贵和", "华联", "大润", "永辉", "万达", "新华", "福泰")

@@ -297,8 +297,8 @@ def test_open_ended_salaries_through_the_pipeline(home: Paths) -> None:
     when both are there), core and published keep it null, matching still has a monthly pay, and
     survivorship counts a ceiling alone ("最高8000") as a stated salary, over a copy that states none."""
     from circle.radar import job_features_sql
+    from jobpool.pipeline import run_all
     from landing.contract import BatchWriter
-    from warehouse.steps import run_all
 
     jobs = {  # id: (title, employer, address, salary)
         "o1": ("收银员", "济宁鸿远商业连锁有限公司", "济宁市任城区古槐街道建设路88号", "120元/天起"),

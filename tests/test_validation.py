@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from feeds.ingest import ingest_file
+from jobpool.pipeline import run_all
 from landing.contract import BatchWriter
 from landing.paths import Paths
-from warehouse.steps import BatchesHeld, release, run_all, source_summary
+from warehouse.steps import BatchesHeld, release, source_summary
 
 LAGOU = """format = "csv"
 [fields]
@@ -162,7 +163,7 @@ def test_volume_drop_and_null_rate_jump_are_held(home: Paths) -> None:
 
 
 def test_published_suite_blocks_a_bad_publish(home: Paths) -> None:
-    from warehouse.steps import publish
+    from jobpool.pipeline import publish
 
     _land(home, "board", 5)
     run_all(home)

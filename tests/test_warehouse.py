@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from jobpool.pipeline import run_all
 from landing.contract import BatchWriter
 from landing.paths import Paths
 from warehouse.snapshot import connect_published, current_dir, snapshot_info
-from warehouse.steps import run_all
 
 BASE = {"title": "超市理货员", "description": "负责商品上架", "hiring_organization": "济宁鸿远商业连锁有限公司",
         "job_location": "济宁市任城区古槐街道", "base_salary": "4-6千/月", "employment_type": "全职"}
@@ -166,7 +166,7 @@ def test_incremental_publish_equals_whole_rebuild(home: Paths, monkeypatch: pyte
     """Publishing only what load changed gives the same tables, and the same snapshot, as rebuilding
     everything: across new postings, duplicates joining existing jobs, and jobs closed by time."""
     from demo.bench import LANDING_KEYS, land_generated
-    from warehouse.steps import publish
+    from jobpool.pipeline import publish
 
     # postings dated by today's calendar: a fixed generator date would have every job closed by time
     # weeks later, and then nothing is left to close incrementally (or too much, and publish rebuilds whole)

@@ -5,8 +5,8 @@ landing, core is only changed by :func:`load` (one transaction that also marks t
 processed), and :func:`publish` swaps the published tables in one transaction. A run killed at any
 point leaves the warehouse as it was, and the next run picks the same batches up again.
 
-The Airflow ``process`` DAG calls these functions one task each; ``jobpool process`` calls
-:func:`run_all`.
+The Airflow ``process`` DAG calls these functions one task each, and ``jobpool process`` all of them
+in order, through ``jobpool/pipeline.py`` (which adds the 15-minute circle to publish).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ import pyarrow.dataset as ds
 
 from landing.contract import RECORD_SCHEMA, iter_batch_files, read_manifest
 from landing.paths import Paths, as_of, paths
-from warehouse.db import connect_writer, drop_staging, run_sql, write_lock
+from warehouse.db import connect_writer, drop_staging, run_sql
 
 #: per-source expiry windows; JOBPOOL_EXPIRY names another file
 EXPIRY_CONFIG = Path(
@@ -271,11 +271,14 @@ def _refresh_status_and_history(con: Any) -> None:
     run_sql(con, "core/job_history.sql", as_of=now)
 
 
-def publish(root: Paths | None = None, run_id: str | None = None, full: bool = False) -> StepResult:
+def publish(root: Paths | None = None, run_id: str | None = None, full: bool = False,
+            features: Sequence[Callable[[Any, Paths], Any]] = ()) -> StepResult:
     """Bring the published tables up to date with core in one transaction (incrementally: only rows that
     changed, warehouse/publish.py), validated by the published suite before the commit; then write the
-    new immutable snapshot apps read (warehouse/snapshot.py). ``full`` rebuilds every table whole."""
-    from circle.publish import publish_circle
+    new immutable snapshot apps read (warehouse/snapshot.py). ``full`` rebuilds every table whole.
+
+    ``features`` build their own published tables from core in the same transaction, before validation
+    (the 15-minute circle: jobpool/pipeline.py passes it; the warehouse does not know it)."""
     from warehouse.publish import materialise_all
     from warehouse.snapshot import export_snapshot
     from warehouse.validation import validate_published
@@ -288,8 +291,9 @@ def publish(root: Paths | None = None, run_id: str | None = None, full: bool = F
         try:
             done = materialise_all(con, full=full, as_of=as_of().isoformat())
             lap("tables")
-            publish_circle(con, root)  # stations/profiles batches, 15-minute circle, job radar (docs/circle.md)
-            lap("circle")
+            for feature in features:  # the circle: stations/profiles batches, 15-minute circle, job radar
+                feature(con, root)
+            lap("features")
             incremental = done["open_jobs"].incremental and done["job_sources"].incremental
             changed_jobs = (f"select job_id from {done['open_jobs'].model.changes} union "
                             f"select s.job_id from published.job_sources as s "
@@ -359,36 +363,6 @@ def release(batch_id: str, note: str | None = None, root: Paths | None = None) -
         con.execute("delete from audit.batch where batch_id = ?", [batch_id])
         con.execute("commit")
     return {"batch_id": batch_id, "source": row[0], "was_held_for": row[2]}
-
-
-STEP_FUNCTIONS: dict[str, Callable[..., StepResult]] = {
-    "stage": stage,
-    "normalise": normalise,
-    "deduplicate": deduplicate,
-    "validate": validate,
-    "load": load,
-    "publish": publish,
-    "reconcile": reconcile,
-}
-
-
-def run_all(root: Paths | None = None, run_id: str | None = None,
-            progress: Callable[[StepResult], None] | None = None, full_publish: bool = False) -> list[StepResult]:
-    root = root or paths()
-    run_id = run_id or new_run_id()
-    results = []
-    # Steps share the staging schema and each takes the write lock only for itself; a second whole run
-    # (two `jobpool process` at once) waits here instead of interleaving its steps with ours.
-    with write_lock(root.warehouse.with_suffix(".run"), timeout=3600):
-        for name in STEPS:
-            if name == "publish":
-                result = publish(root, run_id, full=full_publish)
-            else:
-                result = STEP_FUNCTIONS[name](root, run_id)
-            results.append(result)
-            if progress:
-                progress(result)
-    return results
 
 
 def source_summary(root: Paths | None = None) -> list[dict[str, Any]]:
