@@ -27,8 +27,8 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from circle import radar as matching  # noqa: E402
-from circle.reference import communities, towns  # noqa: E402
 from demo.generate import OCCUPATIONS  # noqa: E402
+from transforms.vocabulary import communities, towns  # noqa: E402
 
 
 def _places(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 
 from landing.paths import Paths, paths
+from transforms.vocabulary import CITY_ADCODE
 
 CELL_RES = 7  # ~5 km² hexagons: fine enough for a city, coarse enough to hide single addresses
 WIDTH = 1000
@@ -72,7 +73,7 @@ def _colour(count: int, top: int) -> str:
 
 def gather(root: Paths | None = None) -> dict[str, Any]:
     """What the map shows, read from the warehouse's published tables (read-only)."""
-    from circle.reference import fences
+    from transforms.vocabulary import fences
     from warehouse.db import connect_reader
 
     root = root or paths()
@@ -104,7 +105,7 @@ def _points(proj: Projection, ring: list[list[float]] | np.ndarray) -> str:
 
 
 def render_svg(data: dict[str, Any]) -> str:
-    city = data["fences"]["370800"]
+    city = data["fences"][CITY_ADCODE]
     proj = Projection.fit(city["bbox"])
     top = max(data["cells"].values(), default=1)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{proj.height}" '
@@ -119,7 +120,7 @@ def render_svg(data: dict[str, Any]) -> str:
                    f'stroke="#ffffff" stroke-width="0.3"><title>{count} open jobs</title></polygon>')
     out.append("</g><g id=\"districts\">")
     for code, fence in sorted(data["fences"].items()):
-        width = 1.6 if code == "370800" else 0.8
+        width = 1.6 if code == CITY_ADCODE else 0.8
         for ring in fence["rings"]:
             out.append(f'<polygon points="{_points(proj, ring)}" fill="none" stroke="#5a6b7d" '
                        f'stroke-width="{width}"><title>{html.escape(fence["name"])}</title></polygon>')
@@ -251,7 +252,7 @@ def encode_png(img: np.ndarray) -> bytes:
 
 
 def render_png(data: dict[str, Any]) -> bytes:
-    city = data["fences"]["370800"]
+    city = data["fences"][CITY_ADCODE]
     proj = Projection.fit(city["bbox"])
     img = np.empty((proj.height, WIDTH, 3), dtype=np.uint8)
     img[:] = _hex("#f4f7fb")

@@ -192,7 +192,7 @@ JOB_INPUTS = ("latitude", "longitude", "title", "salary_monthly_min", "salary_mo
 
 def _load_towns(con: duckdb.DuckDBPyConnection) -> str:
     """circle_town (the town/street centres); returns a fingerprint of the list."""
-    from circle.reference import towns
+    from transforms.vocabulary import towns
 
     rows = [(t["adcode"], t["name"], t["district_adcode"], t["latitude"], t["longitude"]) for t in towns()]
     con.execute("create or replace temp table circle_town (town_adcode varchar, town varchar, "

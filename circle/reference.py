@@ -1,141 +1,26 @@
-"""Reference data for the 15-minute circle: Jining's towns and communities, service stations, and the
-feeds (stations, job-seeker profiles) that land through the landing contract but are not postings.
+"""The circle's reference batches → core, once: stations and job-seeker profiles land through the
+landing contract like any partner file (``feeds/reference.py``, manifest kind ``stations`` or
+``profile``), which keeps them out of the job pipeline (``warehouse.steps.stage`` skips these kinds);
+:func:`load_reference_batches` is their own step, run inside ``publish``.
 
-* Towns (乡镇/街道, 153) come from ``transforms/reference/places.csv``.
-* Communities (社区/居委会 and urban villages, 645) come from ``transforms/reference/jining_communities.csv``,
-  derived from Vonng/adcode (https://github.com/Vonng/adcode, data/adcode/3708*.csv, commit b755d6e),
-  © Vonng, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/). Changes: village-level rows kept
-  when named 社区/居委会 or urban (ur_code 11x); codes kept, town code cut to 9 digits; coordinates only
-  where upstream has them (69). Rebuild: ``python -m circle.reference --build-communities``.
-* Stations: only those a deployment lands with a mapping whose ``kind = "stations"`` (:data:`FEEDS`);
-  none by default. The demo lands its own labelled list the same way (``demo/stations.py``).
-
-Why a separate kind: a profile or station batch is landed exactly like a partner's postings (same
-``BatchWriter``, same manifest, same once-only batch id), but its manifest ``kind`` keeps it out of the
-job pipeline (``warehouse.steps.stage`` skips these kinds); :func:`load_reference_batches` is its own
-processing step, run inside ``publish``.
+Stations: only those a deployment lands with a mapping whose ``kind = "stations"``; none by default.
+The demo lands its own labelled list the same way (``demo/stations.py``). Towns, districts and
+communities are the vocabulary's (``transforms/vocabulary.py``).
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from landing.contract import BatchWriter, feed_batch_id, file_sha256, read_manifest
-from landing.paths import Paths, paths, shared_data_dir
+from landing.contract import REFERENCE_KINDS, read_manifest
+from landing.paths import Paths, paths
+from transforms.vocabulary import in_jining
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "transforms" / "reference"
-PLACES_CSV = REFERENCE_DIR / "places.csv"
-COMMUNITIES_CSV = REFERENCE_DIR / "jining_communities.csv"
-FENCES_JSON = REFERENCE_DIR / "jining_fences.json"
-#: mappings for reference feeds (same format as feeds/partners.toml, plus ``kind``)
-FEEDS = Path(__file__).with_name("reference_feeds.toml")
-REFERENCE_KINDS = ("profile", "stations")
 STATION_KINDS = {"employment_station": "就业驿站", "gig_market": "零工市场", "community_point": "社区就业服务点"}
-CITY = "370800"
-#: Jining's bounding box with a margin: coordinates outside it are rejected, not matched
-BBOX = (115.8, 34.4, 117.7, 36.05)
-
-
-def in_jining(lat: float | None, lon: float | None) -> bool:
-    return lat is not None and lon is not None and BBOX[1] <= lat <= BBOX[3] and BBOX[0] <= lon <= BBOX[2]
-
-
-# -- towns and communities -------------------------------------------------------------------------
-def towns() -> list[dict[str, Any]]:
-    """Jining's towns/streets: adcode (9 digits), name, short, district_adcode, latitude, longitude."""
-    out = []
-    with open(PLACES_CSV, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["level"] == "town" and row["adcode"].startswith("3708") and row["latitude"]:
-                out.append({"adcode": row["adcode"], "name": row["name"], "short": row["short"],
-                            "aliases": row["aliases"], "district_adcode": row["parent"],
-                            "latitude": float(row["latitude"]), "longitude": float(row["longitude"])})
-    return out
-
-
-def districts() -> dict[str, dict[str, Any]]:
-    """Jining's districts/counties by adcode: name and seat coordinates."""
-    out = {}
-    with open(PLACES_CSV, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["level"] == "county" and row["parent"] == CITY:
-                out[row["adcode"]] = {"name": row["name"], "latitude": float(row["latitude"]),
-                                      "longitude": float(row["longitude"])}
-    return out
-
-
-def fences() -> dict[str, Any]:
-    return json.loads(FENCES_JSON.read_text(encoding="utf-8"))
-
-
-def communities() -> list[dict[str, Any]]:
-    """Jining's communities: code (12 digits), name, town_adcode, ur_code, latitude/longitude or None."""
-    out = []
-    with open(COMMUNITIES_CSV, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            out.append({**row, "latitude": float(row["latitude"]) if row["latitude"] else None,
-                        "longitude": float(row["longitude"]) if row["longitude"] else None})
-    return out
-
-
-def build_communities(shared: Path | None = None) -> list[dict[str, str]]:
-    """Communities from the Vonng/adcode county files (read-only shared data)."""
-    folder = (shared or shared_data_dir()) / "geo" / "vonng_adcode"
-    rows = []
-    for path in sorted(folder.glob("3708*.csv")):
-        with open(path, encoding="utf-8", newline="") as fh:
-            for rec in csv.reader(fh):
-                code, parent, name, level, ur_code, lon, lat = rec[0], rec[1], rec[2], rec[3], rec[8], rec[12], rec[13]
-                if level != "village":
-                    continue
-                if not (any(w in name for w in ("社区", "居委会", "居民委员会")) or ur_code.startswith("11")):
-                    continue
-                rows.append({"code": code, "name": name, "town_adcode": parent[:9], "ur_code": ur_code,
-                             "longitude": lon, "latitude": lat})
-    rows.sort(key=lambda r: r["code"])
-    return rows
-
-
-def write_communities(shared: Path | None = None, dest: Path = COMMUNITIES_CSV) -> int:
-    rows = build_communities(shared)
-    with open(dest, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["code", "name", "town_adcode", "ur_code", "longitude", "latitude"],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return len(rows)
-
-
-# -- landing reference feeds -----------------------------------------------------------------------
-def ingest_reference(path: Path, source: str, mapping: Path | None = None,
-                     root: Paths | None = None) -> dict[str, Any]:
-    """Land a stations or profiles file through the landing contract with its mapping's ``kind``.
-    The same bytes land once (batch id from the checksum), like any partner file."""
-    from feeds.base import load_spec
-    from feeds.ingest import READERS
-
-    root = root or paths()
-    path = Path(path)
-    spec = load_spec(source, None, mapping or FEEDS)
-    kind = spec.options.get("kind")
-    if kind not in REFERENCE_KINDS:
-        raise ValueError(f"mapping for {source} must set kind to one of {REFERENCE_KINDS}, not {kind!r}")
-    checksum = file_sha256(path)
-    writer = BatchWriter(source=source, kind=kind, batch_id=feed_batch_id(source, checksum), root=root,
-                         origin={"file": path.name, "sha256": checksum, "format": spec.format})
-    if writer.already_landed():
-        return {"source": source, "status": "duplicate", "batch_id": writer.batch_id, "records": 0}
-    with writer:
-        writer.extend(READERS[spec.format](path, spec))
-    return {"source": source, "status": "landed", "batch_id": writer.batch_id, "records": writer.count,
-            "kind": kind}
 
 
 def pending_reference_batches(con: duckdb.DuckDBPyConnection, root: Paths) -> list[dict[str, Any]]:
@@ -222,15 +107,3 @@ def drop_legacy_demo_stations(con: duckdb.DuckDBPyConnection) -> int:
     return n
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build-communities", action="store_true", help="rewrite jining_communities.csv")
-    parser.add_argument("--shared", type=Path, default=None)
-    args = parser.parse_args(argv)
-    if args.build_communities:
-        print(f"{write_communities(args.shared)} communities written to {COMMUNITIES_CSV}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,8 +9,8 @@ import random
 from collections import Counter
 from pathlib import Path
 
-from circle.reference import communities, towns
 from demo.generate import OCCUPATIONS
+from transforms.vocabulary import communities, towns
 
 CSV_HEADER = ("编号", "姓名", "手机", "技能", "意向岗位", "期望月薪", "居住地经度", "居住地纬度", "可工作时段", "人群",
               "出行方式", "出行分钟")

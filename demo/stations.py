@@ -17,8 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from circle.reference import STATION_KINDS, communities, districts, ingest_reference, towns
+from circle.reference import STATION_KINDS
+from feeds.reference import ingest_reference
 from landing.paths import Paths, paths
+from transforms.vocabulary import communities, districts, towns
 
 MAPPING = Path(__file__).with_name("stations.toml")
 SOURCE = "stations_demo"

@@ -1,6 +1,6 @@
 """``jobpool match``, ``jobpool stations`` and ``jobpool map``: the 15-minute circle from the command line
 (registered by jobpool/cli.py). They read the warehouse's published tables; landing a profiles or
-stations file goes through :func:`circle.reference.ingest_reference`; ``--refresh`` runs the publish step,
+stations file goes through :func:`feeds.reference.ingest_reference`; ``--refresh`` runs the publish step,
 which loads those batches and recomputes the affected matches."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _refresh() -> None:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from circle.reference import ingest_reference
+    from feeds.reference import ingest_reference
 
     root = paths()
     if args.demo:
@@ -73,7 +73,7 @@ def cmd_stations(args: argparse.Namespace) -> int:
 
     root = paths()
     if args.ingest:
-        from circle.reference import ingest_reference
+        from feeds.reference import ingest_reference
 
         print(json.dumps(ingest_reference(Path(args.ingest), args.source, root=root), ensure_ascii=False))
     if args.refresh:

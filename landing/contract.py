@@ -36,6 +36,10 @@ import pyarrow.parquet as pq
 from landing.paths import Paths, paths
 
 SCHEMA_VERSION = 1
+#: manifest kinds of postings (a crawl or a partner feed) and of reference data that is not postings
+#: (stations, job-seeker profiles: landed the same way, kept out of the job pipeline, loaded by the circle)
+POSTING_KINDS = ("crawl", "feed")
+REFERENCE_KINDS = ("profile", "stations")
 
 #: schema.org JobPosting properties a source parsed, kept as text exactly as the source gave them;
 #: typing them is normalisation's job, not landing's.
@@ -158,7 +162,7 @@ class BatchWriter:
     """
 
     source: str
-    kind: str = "feed"  # "crawl" or "feed"
+    kind: str = "feed"  # one of POSTING_KINDS or REFERENCE_KINDS
     batch_id: str | None = None
     origin: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)

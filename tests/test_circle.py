@@ -114,7 +114,8 @@ def test_h3_parent_macro_equals_h3() -> None:
 
 
 def test_communities_table_is_derived_from_the_shared_reference(real_data: Path) -> None:
-    from circle.reference import COMMUNITIES_CSV, build_communities, communities, towns
+    from transforms.reference.build_communities import build_communities
+    from transforms.vocabulary import COMMUNITIES_CSV, communities, towns
 
     rebuilt = build_communities(real_data)
     with open(COMMUNITIES_CSV, encoding="utf-8", newline="") as fh:
@@ -128,8 +129,8 @@ def test_communities_table_is_derived_from_the_shared_reference(real_data: Path)
 
 
 def test_demo_stations_are_deterministic_labelled_and_inside_jining() -> None:
-    from circle.reference import districts, in_jining
     from demo.stations import demo_stations
+    from transforms.vocabulary import districts, in_jining
 
     stations = demo_stations()
     assert stations == demo_stations()
@@ -141,8 +142,8 @@ def test_demo_stations_are_deterministic_labelled_and_inside_jining() -> None:
 
 
 def test_profile_and_station_batches_never_enter_the_job_pipeline(home: Paths, tmp_path: Path) -> None:
-    from circle.reference import ingest_reference
     from demo.profiles import write_demo_profiles
+    from feeds.reference import ingest_reference
     from warehouse.db import connect_reader
     from warehouse.steps import stage
 

@@ -22,8 +22,8 @@ STATIONS_CSV = "站点编号,站点名称,站点类型,区县代码,乡镇街道
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from circle.reference import ingest_reference
     from demo.profiles import write_demo_profiles
+    from feeds.reference import ingest_reference
     from jobpool.pipeline import run_all
 
     base = tmp_path_factory.mktemp("circle")
@@ -178,7 +178,7 @@ def test_cli_and_map(world: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytes
 
 
 def test_a_changed_profile_is_recomputed_alone(world: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    from circle.reference import ingest_reference
+    from feeds.reference import ingest_reference
     from jobpool.pipeline import publish
 
     monkeypatch.setenv("JOBPOOL_HOME", str(world["root"].home))

@@ -10,7 +10,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 
 from circle.map import encode_png, render_html, render_png, render_svg
-from circle.reference import fences
+from transforms.vocabulary import fences
 
 
 def _data() -> dict:

@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from landing.contract import RECORD_SCHEMA, iter_batch_files, read_manifest
+from landing.contract import RECORD_SCHEMA, REFERENCE_KINDS, iter_batch_files, read_manifest
 from landing.paths import Paths, as_of, paths
 from warehouse.db import connect_writer, drop_staging, run_sql
 
@@ -34,8 +34,6 @@ EXPIRY_CONFIG = Path(
 SURVIVORSHIP_CONFIG = Path(os.environ.get(
     "JOBPOOL_SURVIVORSHIP", Path(__file__).with_name("survivorship.toml")))
 STEPS = ("stage", "normalise", "deduplicate", "validate", "load", "publish", "reconcile")
-#: manifest kinds that are not postings (circle/reference.py): publish loads them, the job steps skip them
-NON_JOB_KINDS = ("profile", "stations")
 
 
 class BatchesHeld(RuntimeError):
@@ -57,7 +55,7 @@ class StepResult:
 
 def job_batches(root: Paths | None = None) -> list[dict[str, Any]]:
     """Landed batches that become jobs (profiles and stations land too, but are reference data)."""
-    return [row for row in read_manifest(root) if row.get("kind") not in NON_JOB_KINDS]
+    return [row for row in read_manifest(root) if row.get("kind") not in REFERENCE_KINDS]
 
 
 class Laps:
