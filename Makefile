@@ -16,16 +16,17 @@ $(STAMP): pyproject.toml requirements.lock
 venv: $(STAMP)
 
 demo: $(STAMP)  ## generate, serve, crawl, ingest, process through Airflow; print a summary
-	$(BIN)/jobpool demo
+	$(BIN)/jobpool-demo
 
 test: $(STAMP)  ## unit + integration + end-to-end (real Airflow scheduler) tests
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and the import contract (pyproject.toml [tool.importlinter]: the layers)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/jobpool bench
+	$(BIN)/jobpool-demo bench
 
 clean:
 	rm -rf var

@@ -30,6 +30,7 @@ import lxml.etree
 import lxml.html
 
 from crawlers.items import clean_text
+from landing.safejson import loads_limited
 
 SYNTAXES = ["json-ld", "microdata", "rdfa"]
 _SCHEMA_PREFIXES = ("http://schema.org/", "https://schema.org/")
@@ -425,7 +426,7 @@ def extract_postings(html: str, url: str, json_document: bool = False
     blocks = [html] if json_document else _SCRIPT_LD.findall(html)
     for i, block in enumerate(blocks):
         try:
-            data = json.loads(block)
+            data = loads_limited(block)  # a hostile page cannot recurse the parser to death
         except ValueError as exc:
             errors.append(f"invalid JSON-LD block #{i + 1} on {url}: {exc}")
             continue

@@ -1,4 +1,4 @@
-"""Run a real ``airflow standalone`` (Airflow 3.3) on SQLite: for `jobpool demo` and end-to-end tests.
+"""Run a real ``airflow standalone`` (Airflow 3.3) on SQLite: for `jobpool-demo` and end-to-end tests.
 
 Unit tests with ``dag.test()`` skip the scheduler, the dag-processor, the Execution API and
 asset-triggered scheduling; this harness exercises all of them against a throwaway AIRFLOW_HOME.

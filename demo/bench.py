@@ -1,4 +1,4 @@
-"""``jobpool bench``: the pipeline's stages on N generated postings, timed, with peak memory.
+"""``jobpool-demo bench``: the pipeline's stages on N generated postings, timed, with peak memory.
 
 Generates postings with the demo generator's fast path (no HTML), lands them through the landing
 contract (one batch per source), then runs each process step and records seconds, records/s and the

@@ -1,5 +1,5 @@
 """Demo job seekers (求职画像) for the 15-minute circle: a profiles file in the ``profile_demo`` layout
-(feeds/reference_feeds.toml), landed like a partner's with ``jobpool match --demo N``. Demo only:
+(feeds/reference_feeds.toml), landed like a partner's with ``jobpool-demo profiles -n N``. Demo only:
 production code never imports it (tests/test_demo_boundary.py)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``jobpool demo``: the whole pipeline on generated Jining data, end to end.
+"""``jobpool-demo``: the whole pipeline on generated Jining data, end to end.
 
 Generates two job boards and two partner feeds, serves the boards on 127.0.0.1, delivers the feeds
 to the inbox, then (default) starts a real Airflow scheduler on SQLite and triggers the ``crawl``
@@ -140,7 +140,7 @@ def _run_airflow(root: Paths, env: dict[str, str], timeout: float = 900) -> None
                     raise RuntimeError(f"{pending} landed batch(es) still unprocessed after the process DAG ran")
                 # Batches landed, but no event will come for them (an earlier demo stopped before
                 # processing them): one landing event lets the process DAG pick them up.
-                airflow.post_asset_event("jobpool_landing", {"reason": "jobpool demo: unprocessed batches"})
+                airflow.post_asset_event("jobpool_landing", {"reason": "jobpool-demo: unprocessed batches"})
                 print(f"  {pending} landed batch(es) were never processed: sent a landing event", flush=True)
                 nudged, quiet_since = True, time.monotonic()
             if time.monotonic() > deadline:

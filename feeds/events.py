@@ -23,7 +23,6 @@ test sets it to prove that a failed attempt is retried and the demo still succee
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any
 from feeds.inbox import claim, land_claim, scan_inbox
 from feeds.ingest import IngestResult, ingest_file, ingest_url
 from landing.paths import Paths, paths
+from landing.safejson import loads_limited
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def delivery_from(payload: Any) -> Delivery | None:
     """A delivery named by a conf, an event's extra or a message body; None when it names none."""
     if isinstance(payload, str | bytes):
         try:
-            payload = json.loads(payload)
+            payload = loads_limited(payload)
         except ValueError:
             return None  # a plain-text nudge: scan the inbox
     if not isinstance(payload, Mapping):

@@ -40,11 +40,6 @@ def cmd_match(args: argparse.Namespace) -> int:
     from feeds.reference import ingest_reference
 
     root = paths()
-    if args.demo:
-        from demo.profiles import write_demo_profiles
-
-        path = write_demo_profiles(root.demo / f"profiles-seed{args.seed}-n{args.demo}.csv", args.seed, args.demo)
-        print(json.dumps(ingest_reference(path, "profile_demo", root=root), ensure_ascii=False))
     if args.ingest:
         print(json.dumps(ingest_reference(Path(args.ingest), args.source, root=root), ensure_ascii=False))
     if args.refresh:
@@ -126,8 +121,6 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--profile", help="profile_id to show (published.job_matches)")
     p.add_argument("--ingest", help="land a profiles file (mapping in feeds/reference_feeds.toml)")
     p.add_argument("--source", default="profile_demo", help="its source name (a mapping entry)")
-    p.add_argument("--demo", type=int, default=0, help="generate and land N demo profiles")
-    p.add_argument("--seed", type=int, default=7)
     p.add_argument("--refresh", action="store_true", help="run the publish step (loads batches, recomputes)")
     p.set_defaults(func=cmd_match)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -214,31 +213,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if print_summary() else 1
 
 
-# -- demo ------------------------------------------------------------------------------------------
-def cmd_demo(args: argparse.Namespace) -> int:
-    from demo.run import run_demo
-
-    started = time.monotonic()
-    ok = run_demo(seed=args.seed, scale=args.scale, use_airflow=not args.local)
-    print(f"demo finished in {time.monotonic() - started:.1f}s")
-    return 0 if ok else 1
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from demo.bench import run_bench  # the bench runs on generated postings
-
-    report = run_bench(n_postings=args.n, out=Path(args.out) if args.out else None, incremental=args.incremental,
-                       base=Path(args.base) if args.base else None, repeat=args.repeat)
-    print(f"process: {report['n_postings']:,} postings in {report['process_seconds']}s "
-          f"({report['process_records_per_s']:,} rec/s end to end; validation {report['validation_share']:.0%})")
-    if args.incremental:
-        print(f"incremental: {args.incremental:,} more in {report['incremental_seconds']}s "
-              f"(load + publish {report['incremental_load_publish_seconds']}s)")
-        for i, seconds in enumerate(report["repeated_load_publish_seconds"], start=2):
-            print(f"incremental batch {i}: load + publish {seconds}s")
-    return 0
-
-
 def cmd_parse(args: argparse.Namespace) -> int:
     if args.kind == "salary":
         from transforms.normalise.salary import parse_salary, salary_to_dict
@@ -256,12 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jobpool", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("demo", help="generate demo boards and feeds, crawl, ingest, process, summarise")
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 300 vacancies")
-    p.add_argument("--local", action="store_true", help="run the steps in-process, without Airflow")
-    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("crawl", help="crawl registered sources (crawlers/sources.toml) or a URL")
     p.add_argument("--source", help="registry name (or the source name for --url/--sitemap)")
@@ -300,14 +268,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="batches, jobs, quarantine and per-source reconciliation")
     p.set_defaults(func=cmd_status)
-
-    p = sub.add_parser("bench", help="benchmark the stages on generated postings")
-    p.add_argument("-n", type=int, default=100_000)
-    p.add_argument("--incremental", type=int, default=0, help="then add this many new postings and process again")
-    p.add_argument("--out", help="JSON result path (default bench/results/bench-<n>.json)")
-    p.add_argument("--base", help="keep the full run's home here and reuse it next time (same -n)")
-    p.add_argument("--repeat", type=int, default=1, help="incremental batches to run one after another")
-    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("parse", help="show how a normaliser reads a text")
     p.add_argument("kind", choices=["salary", "place"])

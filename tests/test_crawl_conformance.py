@@ -422,3 +422,17 @@ def test_property_value_board_of_500_gives_500_postings(home: Paths) -> None:
     finally:
         con.close()
     assert (postings, keys, jobs, copies) == (N_BOARD, N_BOARD, N_BOARD, 0)
+
+
+def test_a_deeply_nested_jsonld_block_is_refused_not_a_recursion_error() -> None:
+    """A hostile page's JSON-LD nested 100,000 deep is an extraction error naming the page, never a
+    RecursionError that kills the crawl; the valid block beside it still lands."""
+    from crawlers.jobposting import extract_postings
+
+    deep = "[" * 100_000 + "]" * 100_000
+    good = '{"@type": "JobPosting", "title": "收银员", "description": "超市收银", "identifier": "A-1"}'
+    html = (f'<script type="application/ld+json">{deep}</script>'
+            f'<script type="application/ld+json">{good}</script>')
+    records, errors = extract_postings(html, "http://127.0.0.1/deep.html")
+    assert [r["title"] for r in records] == ["收银员"]
+    assert len(errors) == 1 and "deep.html" in errors[0] and "nested deeper" in errors[0]

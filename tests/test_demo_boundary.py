@@ -1,10 +1,11 @@
 """Demo data is opt-in and lives only in the demo: production code never imports ``demo``, and a
 production publish puts no demo station into ``core.station`` (the circle still publishes with none).
 
-The one allowed place is the command line, the top layer: the commands that exist to run on generated
-data (``jobpool demo``, ``jobpool bench``, ``jobpool match --demo N``) import the demo lazily, inside
-their own command function. Anything else in the production packages — including a lazy import inside
-a function — fails :func:`test_production_code_never_imports_the_demo`.
+No exception: the commands that run on generated data are the demo's own (``jobpool-demo``, in
+``demo/cli.py``), so the ``jobpool`` command does not import it either. Any import of it in the
+production packages — including a lazy one inside a function, which the import contract
+(tests/unit/test_architecture.py) cannot see the same way — fails
+:func:`test_production_code_never_imports_the_demo`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,7 @@ from landing.contract import BatchWriter
 from landing.paths import Paths
 
 REPO = Path(__file__).resolve().parents[1]
-PRODUCTION = ("jobpool", "crawlers", "transforms", "warehouse", "dags")
-DEMO = REPO / "jobpool" / "demo"
-#: (file, function) pairs of the CLI that may import the demo lazily: the commands that run on demo data
-CLI_DEMO_COMMANDS = {
-    ("jobpool/cli.py", "cmd_demo"),
-    ("jobpool/cli.py", "cmd_bench"),
-    ("jobpool/circle_cli.py", "cmd_match"),
-}
+PRODUCTION = ("landing", "crawlers", "feeds", "transforms", "warehouse", "circle", "jobpool", "dags")
 
 
 def _imported_modules(node: ast.AST) -> list[str]:
@@ -58,13 +52,12 @@ def _demo_imports(path: Path) -> list[tuple[int, str | None, str]]:
 
 def test_production_code_never_imports_the_demo() -> None:
     offenders = []
-    files = [p for package in PRODUCTION for p in (REPO / package).rglob("*.py") if DEMO not in p.parents]
+    files = [p for package in PRODUCTION for p in (REPO / package).rglob("*.py")]
     assert len(files) > 40  # the walk really saw the packages
     for path in files:
         rel = path.relative_to(REPO).as_posix()
         for line, function, module in _demo_imports(path):
-            if (rel, function) not in CLI_DEMO_COMMANDS:
-                offenders.append(f"{rel}:{line} ({function or 'module level'}) imports {module}")
+            offenders.append(f"{rel}:{line} ({function or 'module level'}) imports {module}")
     assert not offenders, "production code imports the demo:\n" + "\n".join(offenders)
 
 

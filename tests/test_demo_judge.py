@@ -1,4 +1,4 @@
-"""How ``jobpool demo`` judges an Airflow session, against a scripted stand-in for Airflow: the runs it
+"""How ``jobpool-demo`` judges an Airflow session, against a scripted stand-in for Airflow: the runs it
 caused and the outcome count, the history does not (a run that failed in an earlier demo used to fail
 every later one until ``make clean``)."""
 

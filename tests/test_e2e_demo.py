@@ -1,4 +1,4 @@
-"""``jobpool demo`` end to end through the real Airflow scheduler, with its first ingest attempts made to
+"""``jobpool-demo`` end to end through the real Airflow scheduler, with its first ingest attempts made to
 fail (the test-only fault injection), twice on the same JOBPOOL_HOME: a failed first attempt is retried
 and the demo succeeds, and a second demo beside the first one's Airflow history succeeds too."""
 
@@ -17,7 +17,7 @@ from landing.contract import read_manifest
 from landing.paths import Paths
 from warehouse.steps import source_summary
 
-JOBPOOL = Path(sys.executable).parent / "jobpool"
+JOBPOOL_DEMO = Path(sys.executable).parent / "jobpool-demo"
 
 
 @pytest.mark.e2e
@@ -26,7 +26,7 @@ def test_demo_survives_a_failed_first_ingest_attempt_and_runs_again(tmp_path: Pa
     env = {**os.environ, "JOBPOOL_HOME": str(home.home), FAULT_ENV: "1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     for demo in (1, 2):
-        proc = subprocess.run([str(JOBPOOL), "demo", "--scale", "0.3"], env=env, capture_output=True, text=True,
+        proc = subprocess.run([str(JOBPOOL_DEMO), "--scale", "0.3"], env=env, capture_output=True, text=True,
                               timeout=1500, check=False)
         assert proc.returncode == 0, f"demo {demo}:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}"
         # every ingest run's first attempt failed on purpose, and its retry recovered

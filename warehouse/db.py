@@ -132,7 +132,7 @@ def connect_writer(db_path: Path, timeout: float = 600.0,
 
 def connect_reader(db_path: Path) -> duckdb.DuckDBPyConnection:
     if not db_path.exists():
-        raise FileNotFoundError(f"no warehouse at {db_path}: run `jobpool process` (or `jobpool demo`)")
+        raise FileNotFoundError(f"no warehouse at {db_path}: run `jobpool process` (or `jobpool-demo`)")
     con = duckdb.connect(str(db_path), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     return con
