@@ -11,10 +11,14 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
 WORKDIR /opt/jobpool
 COPY requirements.lock pyproject.toml ./
 RUN pip install uv==0.13.8 && uv pip install --system -r requirements.lock
-COPY jobpool ./jobpool
+# the production packages, in layer order (demo/ and tests/ stay out of the image)
+COPY landing ./landing
 COPY crawlers ./crawlers
+COPY feeds ./feeds
 COPY transforms ./transforms
 COPY warehouse ./warehouse
+COPY circle ./circle
+COPY jobpool ./jobpool
 COPY dags ./dags
 COPY scrapy.cfg ./
 RUN uv pip install --system --no-deps -e .
