@@ -3,9 +3,10 @@ point, and the job radar kept current — built inside ``publish`` (one transact
 
 :func:`publish_circle` is the whole step: load landed stations/profiles batches (their own kinds, never
 postings; the stations are only those a deployment landed, possibly none), find station→job pairs with
-the H3 index, refresh the matches incrementally, then run the published SQL (``warehouse/sql/published/
-{jobs_near_station,job_matches,town_coverage,station_report}.sql``), which reads the temp tables
-prepared here.
+the H3 index, refresh the matches incrementally, then rebuild the circle's published models (``circle/sql/published/
+{jobs_near_station,job_matches,town_coverage,station_report}.sql``, listed with every published table in
+``warehouse/publish.py`` PUBLISHED), which read the temp tables prepared here
+(``circle/sql/prepare/circle_inputs.sql``; each model's header names what it reads).
 
 Incremental matching (:func:`refresh_matches`): a seeker's top N depends only on the open jobs of its
 wanted trades inside its circle. So a run recomputes (a) seekers whose profile changed and (b) seekers
@@ -17,11 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from circle import geo, radar
+from warehouse.db import run_sql
+from warehouse.publish import built_by, rebuild
+
+SQL_DIR = Path(__file__).with_name("sql")
 
 MODES = ("walk", "bike")
 STATION_MINUTES = 15
@@ -259,37 +265,20 @@ def prepare_circle_tables(con: duckdb.DuckDBPyConnection) -> None:
     within_pairs(con, f"select station_id as id, latitude as lat, longitude as lon, "
                       f"{geo.radius_km(STATION_MINUTES, 'bike')} as radius_km from core.station",
                  "c_prof", res, "c_station_profile_pairs")
-    con.execute("""
-        create or replace temp table circle_station_job as
-        select split_part(point_id, '|', 1) as station_id, split_part(point_id, '|', 2) as mode,
-               target_id as job_id, distance_km, radius_km
-        from c_station_job_pairs""")
-    con.execute("""
-        create or replace temp table circle_station_profile as
-        select point_id as station_id, target_id as profile_id, distance_km from c_station_profile_pairs""")
     geo.register_duckdb(con)
-    con.execute("create or replace temp view circle_job_town as select job_id as id, town_adcode from core.job_geo")
-    # each seeker belongs to its nearest town centre (a Voronoi split of the city)
-    con.execute("""
-        create or replace temp table circle_profile_town as
-        select p.profile_id as id,
-               arg_min(t.town_adcode, haversine_km(p.home_lat, p.home_lon, t.latitude, t.longitude)) as town_adcode
-        from core.profile as p cross join circle_town as t group by p.profile_id""")
-    con.execute("create or replace temp table circle_params as select ? as bike_radius_km, ? as walk_radius_km, ? "
-                "as minutes", [geo.radius_km(STATION_MINUTES, "bike"), geo.radius_km(STATION_MINUTES, "walk"),
-                               STATION_MINUTES])
+    run_sql(con, SQL_DIR / "prepare" / "circle_inputs.sql", bike_radius_km=geo.radius_km(STATION_MINUTES, "bike"),
+            walk_radius_km=geo.radius_km(STATION_MINUTES, "walk"), minutes=STATION_MINUTES)
 
 
 def publish_circle(con: duckdb.DuckDBPyConnection, root: Any = None) -> dict[str, Any]:
     """The circle/radar part of publish: reference batches → core, matches refreshed, published tables."""
     from circle.reference import drop_legacy_demo_stations, load_reference_batches
-    from warehouse.db import run_sql
 
     loaded = load_reference_batches(con, root)
     legacy = drop_legacy_demo_stations(con)  # stations are only what a deployment landed
     job_geo = refresh_job_geo(con)
     prepare_circle_tables(con)
     stats = refresh_matches(con, refresh_jobs=False)
-    for name in ("jobs_near_station", "job_matches", "town_coverage", "station_report"):
-        run_sql(con, f"published/{name}.sql")
+    for model in built_by("circle"):  # the circle's models, as warehouse/publish.py PUBLISHED lists them
+        rebuild(con, model, {}, sql_dir=SQL_DIR)
     return {"reference": loaded, "legacy_demo_stations_dropped": legacy, "job_geo": job_geo, "matches": stats}

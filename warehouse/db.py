@@ -31,10 +31,11 @@ class Raw(str):
     """A trusted SQL fragment for a ``{{ placeholder }}`` (built by our code, never from data)."""
 
 
-def sql_text(name: str, **params: Any) -> str:
-    """A SQL file by its path under warehouse/sql; ``{{ name }}`` placeholders are filled with
-    SQL literals (strings quoted, lists as lists), never spliced raw."""
-    text = (SQL_DIR / name).read_text(encoding="utf-8")
+def sql_text(name: str | Path, **params: Any) -> str:
+    """A SQL file: ``name`` is its path under warehouse/sql, or an absolute :class:`~pathlib.Path` (a
+    feature's own models, e.g. circle/sql); ``{{ name }}`` placeholders are filled with SQL literals
+    (strings quoted, lists as lists), never spliced raw; :class:`Raw` values go in as they are."""
+    text = (SQL_DIR / name).read_text(encoding="utf-8")  # an absolute path replaces SQL_DIR
 
     def literal(value: Any) -> str:
         if isinstance(value, Raw):
@@ -56,7 +57,7 @@ def sql_text(name: str, **params: Any) -> str:
     return _PARAM.sub(sub, text)
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
+def run_sql(con: duckdb.DuckDBPyConnection, name: str | Path, **params: Any) -> None:
     con.execute(sql_text(name, **params))
 
 

@@ -1,7 +1,11 @@
 """Materialising the published tables from core: incrementally where the tables are big.
 
-Each file of ``warehouse/sql/published`` named in :data:`MODELS` is a *model*: a plain query plus how
-it is materialised, the way a dbt model has its config. The small aggregates (``jobs_by_area``,
+:data:`PUBLISHED` is the one list of the published tables. Each is a *model*: a plain query in a
+``published/<name>.sql`` file plus how it is materialised, the way a dbt model has its config —
+incremental by key, rebuilt whole, or (``built_by``) rebuilt whole by a feature inside publish, from
+the feature's own SQL folder (the circle's four tables: ``circle/sql/published``, after it has
+prepared the temp tables they read). The snapshot exports exactly this list. :data:`MODELS` are the
+ones this module materialises (``warehouse/sql/published``). The small aggregates (``jobs_by_area``,
 ``source_health``) are rebuilt whole. The big tables (``open_jobs``, ``job_sources``, ``employers``)
 are incremental by a unique key: ``load`` records what it changed in an outbox (``core.job_change``:
 jobs rebuilt, opened or closed, with their employer before and after; ``core.posting_change``: source
@@ -21,6 +25,7 @@ core by hand, outside load).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -37,6 +42,15 @@ class Model:
     order_by: str = "all"  # row order of a whole rebuild
     params: tuple[str, ...] = ()  # {{ placeholders }} of its query
     scope: str = ""  # query of the keys load changed since the last publish (incremental models)
+    built_by: str = ""  # the feature that builds it inside publish ("" = this module, by materialise_all)
+
+    @property
+    def materialisation(self) -> str:
+        """``incremental`` (by :attr:`key`), ``whole`` (rebuilt each publish) or ``built by <feature>``
+        (rebuilt whole by that feature)."""
+        if self.built_by:
+            return f"built by {self.built_by}"
+        return "incremental" if self.key else "whole"
 
     @property
     def table(self) -> str:
@@ -51,7 +65,7 @@ class Model:
         return Raw(f"({', '.join(self.key)}) in (select {', '.join(self.key)} from {self.changes})")
 
 
-MODELS = (
+PUBLISHED = (
     Model("open_jobs", ("job_id",), "job_id", scope="select distinct job_id from core.job_change"),
     Model("job_sources", ("source", "source_record_id"), "job_id, source, source_record_id",
           scope="select distinct source, source_record_id from core.posting_change"),
@@ -59,7 +73,19 @@ MODELS = (
           scope="select distinct employer_key from core.job_change where employer_key is not null"),
     Model("jobs_by_area", order_by="all"),
     Model("source_health", order_by="source", params=("as_of",)),
+    # the 15-minute circle and the job radar (circle/publish.py: publish_circle), in build order
+    Model("jobs_near_station", order_by="station_id, mode", built_by="circle"),
+    Model("job_matches", order_by="profile_id, rank", built_by="circle"),
+    Model("town_coverage", order_by="town_adcode", built_by="circle"),
+    Model("station_report", order_by="demand_rank", built_by="circle"),
 )
+#: the models :func:`materialise_all` builds (the rest are built by their feature)
+MODELS = tuple(m for m in PUBLISHED if not m.built_by)
+
+
+def built_by(feature: str) -> tuple[Model, ...]:
+    """The published models ``feature`` builds (in order)."""
+    return tuple(m for m in PUBLISHED if m.built_by == feature)
 
 
 @dataclass
@@ -87,8 +113,11 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"select count(*) from {table}").fetchone()[0])
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, model: Model, params: dict[str, Any]) -> Materialised:
-    query = sql_text(f"published/{model.name}.sql", **params, **({"scope": Raw("true")} if model.key else {}))
+def rebuild(con: duckdb.DuckDBPyConnection, model: Model, params: dict[str, Any],
+            sql_dir: Path | None = None) -> Materialised:
+    """``model``'s table rebuilt whole from its query (under ``sql_dir``/published, default warehouse/sql)."""
+    name = f"published/{model.name}.sql"
+    query = sql_text(sql_dir / name if sql_dir else name, **params, **({"scope": Raw("true")} if model.key else {}))
     con.execute(f"create or replace table {model.table} as select * from ({query}) order by {model.order_by}")
     rows = _count(con, model.table)
     return Materialised(model, "full", rows, rows, rows)

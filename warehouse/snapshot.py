@@ -30,9 +30,9 @@ import duckdb
 
 from landing.paths import Paths, paths
 from warehouse.db import columns
+from warehouse.publish import PUBLISHED
 
-TABLES = ("open_jobs", "job_sources", "employers", "jobs_by_area", "source_health",
-          "jobs_near_station", "job_matches", "town_coverage", "station_report")
+TABLES = tuple(m.name for m in PUBLISHED)  # every published model, whoever builds it
 KEEP_VERSIONS = 5
 COMPACT_SHARE = 0.5
 GRACE_SECONDS = 600

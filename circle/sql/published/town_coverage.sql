@@ -1,7 +1,17 @@
--- published.town_coverage: one row per town/street (乡镇/街道) of Jining: the open jobs and seekers
--- nearest its centre, its nearest station, and whether it is a gap (jobs, but no station within
--- 15 minutes by bike of its centre) — the "add" side of the station review.
-create or replace table published.town_coverage as
+-- Model published.town_coverage (built by the circle, rebuilt whole each publish: warehouse/publish.py
+-- PUBLISHED; run by circle/publish.py publish_circle).
+-- One row: a town/street (乡镇/街道) of Jining: the open jobs and seekers nearest its centre, its nearest
+-- station, and whether it is a gap (jobs, but no station within 15 minutes by bike of its centre) — the
+-- "add" side of the station review.
+-- Columns: town_adcode, town, district_adcode, latitude, longitude, open_jobs, seekers, nearest_station_id,
+--   nearest_station_name, nearest_station_km, bike_minutes_to_station, covered, is_gap.
+-- Reads core.station, the haversine_km function (circle/geo.py register_duckdb) and temp relations made
+-- by circle/publish.py:
+--   circle_town (town_adcode, town, district_adcode, latitude, longitude): the town centres (_load_towns,
+--     from transforms/vocabulary.py)
+--   circle_job_town (id, town_adcode): each open job's nearest town (prepare_circle_tables)
+--   circle_profile_town (id, town_adcode): each seeker's nearest town (prepare_circle_tables)
+--   circle_params (bike_radius_km, walk_radius_km, minutes) (prepare_circle_tables)
 with towns as (
     select * from circle_town
 ),
@@ -40,4 +50,3 @@ cross join circle_params as p
 left join jobs using (town_adcode)
 left join seekers using (town_adcode)
 left join nearest as n using (town_adcode)
-order by t.town_adcode;

@@ -1,7 +1,16 @@
--- published.station_report: one row per station, ranked by the demand within 15 minutes by bike (open
--- jobs + seekers), with its nearest other station and a suggestion for the close / merge review
--- (towns to add a station in are published.town_coverage where is_gap).
-create or replace table published.station_report as
+-- Model published.station_report (built by the circle, rebuilt whole each publish: warehouse/publish.py
+-- PUBLISHED; run by circle/publish.py publish_circle).
+-- One row: a station, ranked by the demand within 15 minutes by bike (open jobs + seekers), with its
+-- nearest other station and a suggestion for the close / merge review (towns to add a station in are
+-- published.town_coverage where is_gap).
+-- Columns: demand_rank, station_id, station_name, station_kind, is_demo, district_adcode, town, latitude,
+--   longitude, open_jobs_bike, open_jobs_walk, seekers_bike, exclusive_jobs_bike, demand,
+--   nearest_station_id, nearest_station_km, suggestion.
+-- Reads core.station, the haversine_km function (circle/geo.py register_duckdb) and temp tables made by
+-- circle/publish.py prepare_circle_tables (circle/sql/prepare/circle_inputs.sql):
+--   circle_station_job (station_id, mode, job_id, distance_km, radius_km): station→job pairs
+--   circle_station_profile (station_id, profile_id, distance_km): station→seeker pairs, bike
+--   circle_params (bike_radius_km, walk_radius_km, minutes)
 with stations as (
     select * from core.station
 ),
@@ -61,4 +70,3 @@ from demand as d
 cross join circle_params as p
 left join neighbour as n using (station_id)
 left join demand as o on o.station_id = n.nearest_station_id
-order by demand_rank;

@@ -1,7 +1,15 @@
--- published.jobs_near_station: one row per station × travel mode (walk, bike): the open jobs reachable
--- within 15 minutes (straight-line distance, circle/geo.py speeds), by employment type and group.
--- Reads circle_station_job, the station→job pairs circle/publish.py found with the H3 index.
-create or replace table published.jobs_near_station as
+-- Model published.jobs_near_station (built by the circle, rebuilt whole each publish: warehouse/publish.py
+-- PUBLISHED; run by circle/publish.py publish_circle).
+-- One row: a station × travel mode (walk, bike): the open jobs reachable within 15 minutes (straight-line
+-- distance, circle/geo.py speeds), by employment type and group.
+-- Columns: station_id, station_name, station_kind, is_demo, source, district_adcode, town, latitude,
+--   longitude, mode, minutes, radius_km, open_jobs, jobs_full_time, jobs_part_time, jobs_temporary_type,
+--   jobs_other_type, jobs_for_mothers, jobs_for_seniors, jobs_for_disabled, jobs_short_term, jobs_flexible,
+--   jobs_temporary, jobs_daily_pay, nearest_job_km (described in docs/analyst.md).
+-- Reads core.station, core.job_geo and the temp tables circle/publish.py prepare_circle_tables makes
+-- (circle/sql/prepare/circle_inputs.sql):
+--   circle_station_job (station_id, mode, job_id, distance_km, radius_km): station→job pairs, H3 index
+--   circle_params (bike_radius_km, walk_radius_km, minutes): the circle's size
 with stations as (
     select s.*, m.mode
     from core.station as s
@@ -57,4 +65,3 @@ select
 from stations as s
 cross join circle_params as p
 left join counted as c using (station_id, mode)
-order by s.station_id, s.mode;
