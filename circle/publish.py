@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from circle import geo, radar
-from warehouse.db import run_sql
+from warehouse.db import run_sql, sql_text
 from warehouse.publish import built_by, rebuild
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -98,10 +98,6 @@ def jobs_near(con: duckdb.DuckDBPyConnection, lat: float, lon: float, minutes: f
 
 
 # -- matches -------------------------------------------------------------------------------------
-JOB_HASH_SQL = ("md5(concat_ws('|', latitude, longitude, trade, kw_mask, monthly_pay, employment_type, is_short_term,"
-                " is_flexible, is_temporary, is_daily_pay, for_mothers, for_seniors, for_disabled, title))")
-
-
 def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = radar.TOP_N, full: bool = False,
                     refresh_jobs: bool = True) -> dict[str, Any]:
     """Bring core.job_match up to date with the open jobs (via core.job_geo, refreshed first unless the
@@ -191,11 +187,6 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = radar.TOP_N, fu
 
 
 # -- the publish step ----------------------------------------------------------------------------
-JOB_INPUTS = ("latitude", "longitude", "title", "salary_monthly_min", "salary_monthly_max", "employment_type",
-              "is_short_term", "is_flexible", "is_temporary", "is_daily_pay", "for_mothers", "for_seniors",
-              "for_disabled")
-
-
 def _load_towns(con: duckdb.DuckDBPyConnection) -> str:
     """circle_town (the town/street centres); returns a fingerprint of the list."""
     from transforms.vocabulary import towns
@@ -214,15 +205,7 @@ def refresh_job_geo(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     re-derives every job."""
     geo.register_duckdb(con)
     version = hashlib.sha256(repr((radar.TRADES, geo.FINE_RES, _res(), _load_towns(con))).encode()).hexdigest()[:16]
-    con.execute(f"""
-        create or replace temp table g_now as
-        select job_id, hash({", ".join(JOB_INPUTS)}, '{version}') as input_hash
-        from core.job where status = 'open' and latitude is not null and longitude is not null""")
-    con.execute("""
-        create or replace temp table g_diff as
-        select job_id, n.input_hash is not null as present
-        from g_now as n full outer join core.job_geo as o using (job_id)
-        where n.input_hash is distinct from o.input_hash""")
+    run_sql(con, SQL_DIR / "core" / "job_geo_diff.sql", version=version)
     changed = con.execute("select count(*) from g_diff").fetchone()[0]
     if not changed:
         return {"jobs": con.execute("select count(*) from core.job_geo").fetchone()[0], "derived": 0, "removed": 0}
@@ -231,20 +214,7 @@ def refresh_job_geo(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute(f"create or replace temp table g_src as {radar.job_features_sql(jobs)}")
     radar.add_cells(con, "g_src", "job_id", "latitude", "longitude", geo.FINE_RES, "g_cell")
     radar.add_cells(con, "g_src", "job_id", "latitude", "longitude", _res(), "g_circle_cell")
-    derived = con.execute(f"""
-        insert into core.job_geo by name
-        with town as (  -- each job belongs to its nearest town centre
-            select s.job_id, arg_min(t.town_adcode, haversine_km(s.latitude, s.longitude, t.latitude, t.longitude))
-                   as town_adcode
-            from g_src as s cross join circle_town as t group by s.job_id
-        )
-        select s.*, n.input_hash, c.cell, cc.cell as circle_cell, town.town_adcode,
-               {JOB_HASH_SQL} as row_hash
-        from g_src as s
-        join g_now as n using (job_id)
-        join g_cell as c on c.id = s.job_id
-        join g_circle_cell as cc on cc.id = s.job_id
-        left join town using (job_id)""").fetchone()[0]
+    derived = con.execute(sql_text(SQL_DIR / "core" / "job_geo_insert.sql")).fetchone()[0]
     con.execute("drop table g_src; drop table g_cell; drop table g_circle_cell")
     return {"jobs": con.execute("select count(*) from core.job_geo").fetchone()[0], "derived": derived,
             "removed": changed - derived}
