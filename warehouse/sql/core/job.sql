@@ -15,6 +15,12 @@
 --   salary           a stated figure over 面议 over nothing
 --   employment type  a stated type over none
 -- core.job.field_sources names the copy (source:source_record_id) each group came from.
+-- Reads (besides core.posting and core.job):
+--   staging.posting_outcome: this run's records and their outcome (staging/stg_posting_outcome.sql)
+--   core_posting_before (source, source_record_id, job_id), a temp table warehouse/steps.py load makes
+--     just before core/posting.sql: the job each re-landed record belonged to before this run
+-- Parameters (warehouse/steps.py _trust, from warehouse/survivorship.toml): {{ trust_sources }},
+--   {{ trust_values }} (source trust, in the same order), {{ default_trust }}.
 create or replace temp table touched_jobs as
 select distinct job_id from staging.posting_outcome where outcome in ('new_job', 'merged_duplicate')
 union

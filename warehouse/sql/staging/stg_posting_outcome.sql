@@ -1,6 +1,13 @@
 -- One row per landed record of this run with its outcome: new_job, merged_duplicate, quarantined or
 -- held (its whole batch failed a health check). Landed = new + merged + quarantined + held, per batch
 -- and per source, by construction.
+-- Reads (besides core.job):
+--   staging.posting_matched: this run's records with their job_id (staging/stg_posting_matched.sql)
+--   staging.posting_check (batch_id, record_index, check_name, priority, expectation, reason, observed):
+--     one row per failed row-level check; made by warehouse/validation.py validate_postings
+--   staging.batch_hold (batch_id, …): one row per batch a health check holds; made by
+--     warehouse/validation.py batch_health
+-- Run by warehouse/steps.py load, after validation.
 create or replace table staging.posting_outcome as
 with matched as (
     select * from staging.posting_matched
