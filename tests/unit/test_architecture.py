@@ -37,8 +37,8 @@ def test_the_tree_keeps_its_contract() -> None:
 
 def test_contract_fails_when_production_imports_the_demo(copy: Path) -> None:
     target = copy / "warehouse" / "snapshot.py"
-    target.write_text(target.read_text(encoding="utf-8") + "\n\ndef _bad() -> None:\n    import demo.generate  # noqa\n",
-                      encoding="utf-8")
+    bad = "\n\ndef _bad() -> None:\n    import demo.generate  # noqa\n"
+    target.write_text(target.read_text(encoding="utf-8") + bad, encoding="utf-8")
     result = _lint(copy)
     assert result.returncode != 0
     assert "warehouse.snapshot -> demo.generate" in result.stdout
