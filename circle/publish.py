@@ -118,19 +118,7 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = radar.TOP_N, fu
     if full:
         con.execute("create or replace temp table m_affected as select profile_id from core.profile")
     else:
-        con.execute("""
-            create or replace temp table m_changed_points as
-            with diff as (
-                select n.job_id as new_id, o.job_id as old_id,
-                       n.latitude as n_lat, n.longitude as n_lon, n.trade as n_trade,
-                       o.latitude as o_lat, o.longitude as o_lon, o.trade as o_trade
-                from m_job_state as n full outer join core.match_job_state as o using (job_id)
-                where n.row_hash is distinct from o.row_hash
-            )
-            select row_number() over () as id, latitude, longitude, trade from (
-                select n_lat as latitude, n_lon as longitude, n_trade as trade from diff where new_id is not null
-                union all
-                select o_lat, o_lon, o_trade from diff where old_id is not null)""")
+        run_sql(con, SQL_DIR / "match" / "changed_points.sql")
         jobs_changed = con.execute("select count(*) from m_changed_points").fetchone()[0]
         profiles_changed = con.execute(
             "select count(*) from core.profile where matched_hash is distinct from content_hash").fetchone()[0]
@@ -142,16 +130,8 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = radar.TOP_N, fu
             max_radius = con.execute("select coalesce(max(radius_km), 0) from m_prof_pts").fetchone()[0]
             within_pairs(con, f"select id, latitude as lat, longitude as lon, {max_radius} as radius_km "
                               "from m_changed_points", "m_prof_pts", res, "m_touch_pairs")
-            con.execute("""
-                insert into m_touched
-                select distinct t.id from m_touch_pairs as x
-                join m_changed_points as c on c.id = x.point_id
-                join m_prof_pts as t on t.id = x.target_id
-                where x.distance_km <= t.radius_km and list_contains(t.trades, c.trade)""")
-        con.execute("""
-            create or replace temp table m_affected as
-            select profile_id from core.profile where matched_hash is distinct from content_hash
-            union select profile_id from m_touched""")
+            run_sql(con, SQL_DIR / "match" / "touched.sql")
+        run_sql(con, SQL_DIR / "match" / "affected.sql")
     recomputed = con.execute("select count(*) from m_affected").fetchone()[0]
     matches = 0
     if recomputed:
@@ -170,10 +150,7 @@ def refresh_matches(con: duckdb.DuckDBPyConnection, top_n: int = radar.TOP_N, fu
         con.execute("delete from core.match_job_state")
         con.execute("insert into core.match_job_state select * from m_job_state")
     else:  # only the jobs that changed: the state of a million jobs is not rewritten for a few thousand
-        con.execute("""
-            create or replace temp table m_state_diff as
-            select job_id from m_job_state as n full outer join core.match_job_state as o using (job_id)
-            where n.row_hash is distinct from o.row_hash""")
+        run_sql(con, SQL_DIR / "match" / "job_state_diff.sql")
         con.execute("delete from core.match_job_state where job_id in (select job_id from m_state_diff)")
         con.execute("insert into core.match_job_state select * from m_job_state semi join m_state_diff using (job_id)")
     con.execute("delete from core.match_state")
