@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own JOBPOOL_HOME; real data comes from ../shared."""
+"""Shared fixtures (every test gets its own JOBPOOL_HOME; real data comes from ../shared) and the
+markers by folder: everything under tests/integration/ is ``integration``, under tests/e2e/ ``e2e``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,19 @@ from pathlib import Path
 import pytest
 
 from landing.paths import Paths, shared_data_dir
+
+TESTS = Path(__file__).resolve().parent
+FOLDER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            continue
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Helpers shared by test files (import as ``tests.support.<module>``); nothing here is collected."""
