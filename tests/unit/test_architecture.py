@@ -7,12 +7,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("landing", "crawlers", "feeds", "transforms", "warehouse", "circle", "jobpool", "demo")
+_CONTRACT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+PACKAGES = tuple(_CONTRACT["root_packages"])  # the packages the contract names: a new one is copied too
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
