@@ -128,9 +128,12 @@ def _run_airflow(root: Paths, env: dict[str, str], timeout: float = 900) -> None
                         if run["run_id"] == ours.get(dag_id) and run["state"] != "success":
                             raise _failure(airflow, dag_id, run)  # failed after all its retries
             last_process = new["process"][-1] if new["process"] else None
-            pending = _pending_batches(root)
-            if any(r["state"] not in TERMINAL for runs in new.values() for r in runs) or pending is None:
-                quiet_since = time.monotonic()  # ours included: they are in `new` from the trigger on
+            active = any(r["state"] not in TERMINAL for runs in new.values() for r in runs)  # ours included
+            # Read the warehouse only while no run is active: even a read-only DuckDB connection locks the
+            # file, and a process task opening it for writing meanwhile fails ("Could not set lock").
+            pending = None if active else _pending_batches(root)
+            if pending is None:
+                quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since >= QUIET_SECONDS:
                 if pending == 0:
                     break
@@ -145,7 +148,7 @@ def _run_airflow(root: Paths, env: dict[str, str], timeout: float = 900) -> None
                 nudged, quiet_since = True, time.monotonic()
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the demo's runs did not finish in {timeout:.0f}s: {new}")
-            time.sleep(1)
+            time.sleep(2)
         if last_process is not None and last_process["state"] != "success":
             raise _failure(airflow, "process", last_process)
         failed = [f"{d} {r['run_id']}" for d, runs in new.items() for r in runs if r["state"] != "success"]
