@@ -1,11 +1,10 @@
-"""The employment map: self-contained HTML (inline SVG, nothing fetched) and a valid PNG."""
+"""The employment map: self-contained HTML (inline SVG and script, nothing fetched) and a valid PNG."""
 
 from __future__ import annotations
 
 import struct
 import zlib
 
-import h3.api.basic_int as h3i
 import numpy as np
 
 from circle.map import encode_png, render_html, render_png, render_svg
@@ -14,13 +13,22 @@ from transforms.vocabulary import fences
 
 
 def _data() -> dict:
-    cells = {h3i.latlng_to_cell(35.41, 116.59, 7): 12, h3i.latlng_to_cell(35.6, 116.99, 7): 1}
-    stations = [("s1", "任城区就业驿站（演示）", "employment_station", 35.444, 116.606, 12, 3, "keep", 1),
-                ("s2", "某社区就业服务点（演示）", "community_point", 35.60, 116.99, 1, 0, "close? no demand", 2)]
-    towns = [("唐村镇", "370883", 35.35, 117.1, 7, 1, "邹城市就业驿站（演示）", 9.5, True),
-             ("许庄街道", "370811", 35.356, 116.578, 3, 2, "任城区就业驿站（演示）", 1.0, False)]
-    return {"fences": fences(), "cells": cells, "stations": stations, "towns": towns, "radius_km": 3.75,
-            "open_jobs": 13}
+    def job(i: int, lat: float, lon: float, town: str) -> dict:
+        return {"job_id": f"j{i}", "title": f"岗位{i}", "employer": "某公司", "town": "", "lat": lat, "lon": lon,
+                "type": "FULL_TIME", "for_mothers": False, "for_seniors": False, "for_disabled": False,
+                "salary": "", "town_adcode": town}
+
+    jobs = [job(i, 35.41, 116.59, "370811002") for i in range(12)] + [job(12, 35.6, 116.99, "370883100")]
+    stations = [{"id": "s1", "name": "任城区就业驿站（演示）", "kind": "employment_station", "lat": 35.444,
+                 "lon": 116.606, "jobs": 12, "seekers": 3, "suggestion": "keep", "rank": 1, "district": "370811"},
+                {"id": "s2", "name": "某社区就业服务点（演示）", "kind": "community_point", "lat": 35.60, "lon": 116.99,
+                 "jobs": 1, "seekers": 0, "suggestion": "close? no demand", "rank": 2, "district": "370883"}]
+    towns = [{"adcode": "370883100", "name": "唐村镇", "district": "370883", "lat": 35.35, "lon": 117.1, "jobs": 7,
+              "seekers": 1, "nearest": "邹城市就业驿站（演示）", "km": 9.5, "is_gap": True},
+             {"adcode": "370811002", "name": "许庄街道", "district": "370811", "lat": 35.356, "lon": 116.578,
+              "jobs": 3, "seekers": 2, "nearest": "任城区就业驿站（演示）", "km": 1.0, "is_gap": False}]
+    return {"fences": fences(), "jobs": jobs, "stations": stations, "towns": towns, "radius_km": 3.75,
+            "as_of": "2026-12-04"}
 
 
 def test_html_is_self_contained_and_shows_stations_and_gaps() -> None:
@@ -28,13 +36,14 @@ def test_html_is_self_contained_and_shows_stations_and_gaps() -> None:
     page = render_html(data, render_svg(data))
     assert_self_contained(page)
     assert page.count("<svg") == 1 and "任城区就业驿站（演示）" in page
-    assert "唐村镇" in page.split("Gaps:")[1] and "许庄街道" not in page.split("Gaps:")[1]
-    assert page.count('stroke="#d7191c"') >= 2  # the gap ring (and its legend)
+    gap_table = page.split("Gaps:")[1].split("</table>")[0]
+    assert "唐村镇" in gap_table and "许庄街道" not in gap_table
+    assert page.count('stroke="#d7191c"') == 1  # the gap ring (the legend's swatch is CSS)
     assert page.count("open jobs</title>") == 2  # two H3 cells
 
 
 def test_png_is_valid_and_draws_the_city() -> None:
-    raw = render_png(_data())
+    raw = render_png(_data(), font_path=None, cjk=False)
     assert raw[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", raw[16:24])
     assert width == 1000 and 900 < height < 1300
