@@ -160,7 +160,7 @@ def create_app(root: Paths | None = None, pool: SnapshotPool | None = None) -> F
             age = (datetime.now(UTC) - snap.published_at).total_seconds()
             body = {"status": "ok", "snapshot": lease.version, "published_at": snap.info["published_at"],
                     "age_seconds": round(age, 1), "open_jobs": snap.info["row_counts"].get("open_jobs"),
-                    "snapshots_open": snapshots.open_versions()}
+                    "published_current": snapshots.current_version(), "snapshots_open": snapshots.open_versions()}
             response = reply(body, lease.version)
             response.headers["Cache-Control"] = "no-store"
             return response
@@ -178,13 +178,9 @@ def create_app(root: Paths | None = None, pool: SnapshotPool | None = None) -> F
                   pinned: bool, extra: dict[str, Any] | None = None) -> Response:
         if not_modified(request, lease.version):
             return reply(None, lease.version, 304)
-        sql, params = search.sql(after)
-        rows = lease.records(sql, params)
-        more = len(rows) > search.limit
-        rows = rows[:search.limit]
+        rows, next_key = lease.snapshot.index.page(search, after)  # in memory: api/index.py
         body: dict[str, Any] = {"snapshot": lease.version, **(extra or {}), "count": len(rows),
-                                "next_cursor": encode_cursor(lease.version, kind, fp, search.key(rows[-1]))
-                                if more else None,
+                                "next_cursor": encode_cursor(lease.version, kind, fp, next_key) if next_key else None,
                                 "jobs": [job_summary(r, search.mode if search.near else None) for r in rows]}
         if search.near:
             body["near"] = {"latitude": search.near[0], "longitude": search.near[1], "mode": search.mode,

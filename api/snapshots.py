@@ -3,9 +3,11 @@
 Why: a published snapshot is immutable (``warehouse/snapshot.py``), so a read-only DuckDB connection to
 it never waits on the pipeline, and every query a request makes reads one version — a response never
 mixes two. ``current`` is a symlink; reading it is a ``readlink`` (microseconds), so every request checks
-it and a new publish is served from the next request on. Requests already running keep the version they
-pinned. The newest :data:`KEEP` versions stay servable for clients paging with ``snapshot=<version>``;
-older ones are closed as soon as no request uses them (their files may then be pruned by publish).
+it. A new version is loaded in the background (its open jobs into memory, ``index.py``: 2–8 s at
+730,000 jobs) while requests go on reading the previous one; from then on new requests read the new one.
+Requests already running keep the version they pinned. The newest :data:`KEEP` versions stay servable
+for clients paging with ``snapshot=<version>``; older ones are closed as soon as no request uses them
+(their files may then be pruned by publish).
 
 DuckDB has no statement timeout, so a :class:`Watchdog` thread interrupts a query that runs past its
 deadline (``duckdb.InterruptException`` in the request, answered 503).
@@ -14,6 +16,7 @@ deadline (``duckdb.InterruptException`` in the request, answered 503).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -27,8 +30,10 @@ from typing import Any
 
 import duckdb
 
+from api.index import JobIndex
 from circle import geo
 
+log = logging.getLogger("jobpool.api")
 VERSION_RE = re.compile(r"^\d{8}T\d{12}$")  # warehouse.snapshot: f"{now:%Y%m%dT%H%M%S%f}"
 KEEP = 3  # versions a client may keep paging on
 STATEMENT_TIMEOUT = float(os.environ.get("JOBPOOL_API_STATEMENT_TIMEOUT", "2.0"))
@@ -94,6 +99,7 @@ class Snapshot:
     info: dict[str, Any]
     tables: frozenset[str]
     redirects: tuple[str, str] | None  # (retired id column, target column) of published.job_redirects
+    index: JobIndex  # the open jobs in memory, for listings
     users: int = 0
     idle: list[duckdb.DuckDBPyConnection] = field(default_factory=list)
     closed: bool = False
@@ -116,10 +122,11 @@ class Snapshot:
                 src = next((c for c in REDIRECT_FROM if c in cols), None)
                 dst = next((c for c in REDIRECT_TO if c in cols and c != src), None)
                 redirects = (src, dst) if src and dst else None
+            index = JobIndex.load(con)
         except BaseException:
             con.close()
             raise
-        return cls(folder.name, folder, con, info, tables, redirects)
+        return cls(folder.name, folder, con, info, tables, redirects, index)
 
     @property
     def published_at(self) -> datetime:
@@ -185,6 +192,8 @@ class SnapshotPool:
         self._open: dict[str, Snapshot] = {}
         self._current: str | None = None
         self._keep: set[str] = set()  # the versions servable since the last swap
+        self._serving: str | None = None  # the newest loaded version: what requests without snapshot= read
+        self._loading: dict[str, threading.Event] = {}
 
     def current_version(self) -> str:
         """The version ``current`` points at now (a readlink: cheap enough for every request)."""
@@ -201,17 +210,33 @@ class SnapshotPool:
         return names[-self.keep:]
 
     def acquire(self, version: str | None = None) -> Lease:
-        """Pin ``version`` (default: the current one) for a request."""
+        """Pin ``version``, or (None) the newest loaded snapshot: a new current one is loaded in the
+        background (about 2 s for 730,000 jobs) while requests go on reading the one before it."""
         if version is not None and not VERSION_RE.match(version):
             raise SnapshotError(400, f"snapshot {version[:40]!r} is not a version (like 20261204T203000123456)")
         current = self.current_version()
-        wanted = version or current
         with self.lock:
             if current != self._current:  # publish swapped: what is servable now (a listing per swap only)
                 self._current = current
                 self._keep = {*self._servable(current), current}
                 self._evict()
-            servable = wanted in self._keep
+                if current not in self._open and current not in self._loading:
+                    threading.Thread(target=self._load_quietly, args=(current,), daemon=True).start()
+            if version is None:
+                snap = self._open.get(current) or self._open.get(self._serving or "")
+                if snap is not None:
+                    snap.users += 1
+                    return Lease(self, snap)
+        wanted = version or current
+        self._check_servable(wanted, version, current)
+        snap = self._load(wanted)
+        with self.lock:
+            snap.users += 1
+            return Lease(self, snap)
+
+    def _check_servable(self, wanted: str, version: str | None, current: str) -> None:
+        with self.lock:
+            servable = wanted in self._keep or wanted in self._open
         if not servable and wanted < current:  # a folder that appeared since the swap? list again
             listed = set(self._servable(current))
             with self.lock:
@@ -223,23 +248,46 @@ class SnapshotPool:
                 raise SnapshotError(404, f"snapshot {version} does not exist (the current one is {current})")
             raise SnapshotError(410, f"snapshot {wanted} is no longer served (the newest {self.keep} are); "
                                      f"start again without snapshot= to read the current one, {current}")
-        for _ in range(2):
+
+    def _load(self, version: str) -> Snapshot:
+        """The open snapshot ``version``, opening it once however many requests ask at the same time."""
+        with self.lock:
+            snap = self._open.get(version)
+            if snap is not None:
+                return snap
+            event = self._loading.get(version)
+            owner = event is None
+            if owner:
+                event = self._loading[version] = threading.Event()
+        assert event is not None
+        if not owner:
+            event.wait(timeout=120)
             with self.lock:
-                snap = self._open.get(wanted)
-                if snap is not None:
-                    snap.users += 1
-                    return Lease(self, snap)
-            try:
-                opened = Snapshot.open(self.published / wanted)  # outside the lock: other requests go on
-            except (FileNotFoundError, duckdb.IOException):
-                raise SnapshotError(410, f"snapshot {wanted} is no longer on disk; start again without "
-                                         f"snapshot= to read the current one, {current}") from None
+                snap = self._open.get(version)
+            if snap is None:
+                raise SnapshotError(503, f"snapshot {version} could not be opened")
+            return snap
+        try:
+            snap = Snapshot.open(self.published / version)
+        except (FileNotFoundError, duckdb.IOException):
+            raise SnapshotError(410, f"snapshot {version} is no longer on disk; start again without snapshot= "
+                                     "to read the current one") from None
+        finally:
             with self.lock:
-                if wanted in self._open:
-                    opened.close()
-                else:
-                    self._open[wanted] = opened
-        raise SnapshotError(503, f"snapshot {wanted} could not be opened")
+                self._loading.pop(version, None)
+            event.set()
+        with self.lock:
+            self._open[version] = snap
+            if self._serving is None or version > self._serving:
+                self._serving = version
+            self._evict()
+        return snap
+
+    def _load_quietly(self, version: str) -> None:
+        try:
+            self._load(version)
+        except Exception:  # the next request tries again, or keeps reading the previous snapshot
+            log.exception("loading snapshot %s failed", version)
 
     def release(self, lease: Lease) -> None:
         with self.lock:
@@ -255,7 +303,8 @@ class SnapshotPool:
 
     def _evict(self) -> None:
         """Close the versions no longer servable (superseded beyond the newest ``keep``) that no request uses."""
-        for name in [n for n, s in self._open.items() if n not in self._keep and s.users == 0]:
+        keep = self._keep | {self._serving}
+        for name in [n for n, s in self._open.items() if n not in keep and s.users == 0]:
             self._open.pop(name).close()
 
     def open_versions(self) -> list[str]:

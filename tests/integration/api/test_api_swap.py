@@ -4,6 +4,7 @@ new requests see the new one, and a version beyond the newest few answers 410.""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,19 @@ def publish_more(world: dict, n: int, seed: int) -> None:
     land_generated(world["root"], n, seed=seed, id_prefix=f"swap{seed}-",
                    base_date=datetime.now(UTC).date() - timedelta(days=1))
     run_all(world["root"])
+
+
+def wait_for_new_snapshot(client: httpx.Client, old: str) -> str:
+    """The server loads a new current snapshot in the background (seconds) and serves the old one meanwhile."""
+    deadline = time.monotonic() + 60
+    while True:
+        health = client.get("/health").json()
+        assert health["published_current"] > old
+        if health["snapshot"] != old:
+            assert health["snapshot"] == health["published_current"]
+            return health["snapshot"]
+        assert time.monotonic() < deadline, health
+        time.sleep(0.1)
 
 
 def test_paging_survives_a_publish_and_new_requests_see_it(client: httpx.Client, api_world: dict,
@@ -52,8 +66,7 @@ def test_paging_survives_a_publish_and_new_requests_see_it(client: httpx.Client,
             t.join()
     assert not failures, failures[:3]
 
-    v2 = client.get("/health").json()["snapshot"]
-    assert v2 > v1
+    v2 = wait_for_new_snapshot(client, v1)
     while cursor:  # the rest of the pages, on the version the client started with
         r = client.get("/jobs", params={"limit": 50, "cursor": cursor, "snapshot": v1})
         assert r.status_code == 200 and r.json()["snapshot"] == v1 and r.headers["etag"] == f'"{v1}"'
@@ -70,8 +83,9 @@ def test_paging_survives_a_publish_and_new_requests_see_it(client: httpx.Client,
 
     # two more publishes: v1 falls out of the newest three and is closed; asking for it is 410
     publish_more(api_world, 300, seed=22)
-    client.get("/health")
+    v3 = wait_for_new_snapshot(client, v2)
     publish_more(api_world, 300, seed=23)
+    wait_for_new_snapshot(client, v3)
     health = client.get("/health").json()
     assert v1 not in health["snapshots_open"] and len(health["snapshots_open"]) <= 3
     gone = client.get("/jobs", params={"snapshot": v1})
