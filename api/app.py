@@ -430,8 +430,13 @@ def create_app(root: Paths | None = None, pool: SnapshotPool | None = None) -> F
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, root: Paths | None = None) -> None:
-    """Run the API with uvicorn (one process; requests run in its thread pool)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the API with uvicorn: requests run in its thread pool; ``workers`` > 1 starts that many
+    processes on one port (each holds its own snapshots: more CPU for listings, more memory)."""
     import uvicorn
 
-    uvicorn.run(create_app(root), host=host, port=port, log_level="warning", access_log=False)
+    if workers > 1:
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", access_log=False)
+    else:
+        uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)

@@ -37,6 +37,14 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, dict[str, int]]:
     return codes.astype(np.int32), {v: i for i, v in enumerate(encoded.dictionary.to_pylist())}
 
 
+def _rank(ids: pa.ChunkedArray) -> np.ndarray:
+    """Rank of each id in sorted order (Arrow's sort: no Python objects, so loading holds the GIL little)."""
+    order = pc.sort_indices(ids).to_numpy(zero_copy_only=False)
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    return rank
+
+
 def _bools(column: pa.ChunkedArray) -> np.ndarray:
     return pc.fill_null(column, False).to_numpy(zero_copy_only=False).astype(bool)
 
@@ -48,7 +56,7 @@ def _floats(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 @dataclass
 class JobIndex:
     table: pa.Table  # SUMMARY_COLUMNS, newest first (date_posted desc, job_id)
-    ids: np.ndarray
+    rank: np.ndarray  # each job's place in job_id order (ties in distance are broken by id)
     district: np.ndarray
     districts: dict[str, int]
     town: np.ndarray
@@ -80,7 +88,7 @@ class JobIndex:
         lat = _floats(table["latitude"])
         by_lat = np.argsort(lat, kind="stable")  # NaN sorts last
         return cls(
-            table=table, ids=table["job_id"].to_numpy(zero_copy_only=False).astype(object),
+            table=table, rank=_rank(table["job_id"]),
             district=district, districts=districts, town=town, towns=towns, etype=etype, etypes=etypes,
             cny=_bools(pc.equal(table["salary_currency"], "CNY")), flags=flags, pay=_floats(pay),
             posted=pc.cast(posted, pa.int32()).to_numpy(zero_copy_only=False).astype(np.int32),
@@ -161,13 +169,15 @@ class JobIndex:
                 d, last = key_value(after[0], float), key_value(after[1], str)
                 later = dist > d
                 tie = np.flatnonzero(dist == d)
-                later[tie] = self.ids[cand[tie]] > last
+                if len(tie):
+                    tied_ids = self.table["job_id"].take(pa.array(cand[tie], type=pa.int64()))
+                    later[tie] = pc.greater(tied_ids, last).to_numpy(zero_copy_only=False)
                 cand, dist = cand[later], dist[later]
             if len(cand) > want:  # the nearest `want` (and any tied with the last) before the exact sort
                 nth = np.partition(dist, want - 1)[want - 1]
                 near = dist <= nth
                 cand, dist = cand[near], dist[near]
-            order = np.lexsort((self.ids[cand], dist))[:want]
+            order = np.lexsort((self.rank[cand], dist))[:want]
             picked, dists = cand[order], dist[order]
         else:
             start = key_value(after[0], int) + 1 if after else 0
@@ -201,5 +211,5 @@ class JobIndex:
         if not more:
             return records, None
         if s.sort == "distance":
-            return records, [float(dists[-1]), str(self.ids[picked[-1]])]
+            return records, [float(dists[-1]), records[-1]["job_id"]]
         return records, [int(picked[-1])]

@@ -106,12 +106,12 @@ def _query(rng: random.Random) -> dict[str, str]:
     return q
 
 
-async def _client(i: int, base_url: str, until: float, stats: dict[str, Any], think: float) -> None:
+async def _client(i: int, base_url: str, until: list[float], stats: dict[str, Any], think: float) -> None:
     import httpx
 
     rng = random.Random(i)
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        while time.monotonic() < until:
+        while time.monotonic() < until[0]:
             params = _query(rng)
             version = None
             for _page in range(rng.choice((1, 1, 2, 3))):  # follow cursors on the version the session began on
@@ -126,7 +126,7 @@ async def _client(i: int, base_url: str, until: float, stats: dict[str, Any], th
                     stats["errors"].append(f"{r.status_code} {r.text[:200]}")
                     break
                 body = r.json()
-                stats["versions"].add(body["snapshot"])
+                stats["versions"].setdefault(body["snapshot"], time.monotonic())  # when clients first saw it
                 if r.headers.get("etag") != f'"{body["snapshot"]}"' or (version and body["snapshot"] != version):
                     stats["mixed"].append((version, body["snapshot"], r.headers.get("etag")))
                 version = body["snapshot"]
@@ -143,14 +143,15 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 def run(base: Path, n_postings: int, clients: int, seconds: float, republish_postings: int,
-        out: Path, think: float = 0.0) -> dict[str, Any]:
+        out: Path, think: float = 0.0, workers: int = 1) -> dict[str, Any]:
     print(f"building (or reusing) a pool from {n_postings:,} postings in {base} ...", flush=True)
     built = build(base, n_postings)
     print(f"  {built}", flush=True)
     home = base / "home"
     env = {**os.environ, "JOBPOOL_HOME": str(home)}
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "jobpool.cli", "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "jobpool.cli", "serve", "--port", str(port),
+                               "--workers", str(workers)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"
     publishes: list[dict[str, Any]] = []
@@ -163,21 +164,24 @@ def run(base: Path, n_postings: int, clients: int, seconds: float, republish_pos
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        stats: dict[str, Any] = {"latency": [], "errors": [], "mixed": [], "versions": set()}
+        stats: dict[str, Any] = {"latency": [], "errors": [], "mixed": [], "versions": {}}
 
         async def main() -> None:
-            until = time.monotonic() + seconds
+            started = stats["started"] = time.monotonic()
+            until = [started + seconds]  # extended until both publishes are done (and 5 s after)
             tasks = [asyncio.create_task(_client(i, base_url, until, stats, think)) for i in range(clients)]
-            for k, at in enumerate((seconds * 0.15, seconds * 0.55)):  # publish twice while they read
-                await asyncio.sleep(max(0.0, until - seconds + at - time.monotonic()))
-                started = time.monotonic()
+            await asyncio.sleep(3)
+            for k in range(2):  # publish twice while they read, one after the other (run_all's lock)
+                begin = time.monotonic()
                 proc = await asyncio.create_subprocess_exec(
                     sys.executable, __file__, "--republish", str(home), "-n", str(republish_postings),
                     "--seed", str(100 + k), env=env, stdout=asyncio.subprocess.DEVNULL)
                 code = await proc.wait()
-                publishes.append({"at_s": round(at, 1), "seconds": round(time.monotonic() - started, 1),
-                                  "returncode": code})
+                publishes.append({"started_s": round(begin - started, 1),
+                                  "finished_s": round(time.monotonic() - started, 1), "returncode": code})
+            until[0] = max(until[0], time.monotonic() + 5)
             await asyncio.gather(*tasks)
+            stats["seconds"] = time.monotonic() - started
 
         asyncio.run(main())
     finally:
@@ -186,11 +190,13 @@ def run(base: Path, n_postings: int, clients: int, seconds: float, republish_pos
     lat = stats["latency"]
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "pool": built, "clients": clients, "think_seconds": think, "seconds": seconds,
+        "pool": built, "clients": clients, "think_seconds": think, "workers": workers,
+        "seconds": round(stats["seconds"], 1),
         "republish_postings": republish_postings,
-        "publishes": publishes, "requests": len(lat), "requests_per_s": round(len(lat) / seconds, 1),
+        "publishes": publishes, "requests": len(lat), "requests_per_s": round(len(lat) / stats["seconds"], 1),
         "errors": len(stats["errors"]), "error_examples": stats["errors"][:5],
         "mixed_snapshots": len(stats["mixed"]), "versions_seen": len(stats["versions"]),
+        "version_first_seen_s": {v: round(t - stats["started"], 1) for v, t in sorted(stats["versions"].items())},
         "p50_ms": round(_percentile(lat, 50) * 1000, 1) if lat else None,
         "p95_ms": round(_percentile(lat, 95) * 1000, 1) if lat else None,
         "p99_ms": round(_percentile(lat, 99) * 1000, 1) if lat else None,
@@ -213,6 +219,7 @@ def main() -> int:
     parser.add_argument("--republish-postings", type=int, default=10_000)
     parser.add_argument("--think", type=float, default=0.0, help="mean pause between a client's requests "
                         "(0: each client asks again as soon as it has its answer, the worst case)")
+    parser.add_argument("--workers", type=int, default=1, help="jobpool serve --workers")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--republish", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=1)
@@ -224,7 +231,7 @@ def main() -> int:
     if args.build_only:
         print(build(args.base, args.n, args.seed))
         return 0
-    run(args.base, args.n, args.clients, args.seconds, args.republish_postings, args.out, args.think)
+    run(args.base, args.n, args.clients, args.seconds, args.republish_postings, args.out, args.think, args.workers)
     return 0
 
 

@@ -41,7 +41,7 @@ def _progress(result: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import serve
 
-    serve(args.host, args.port)
+    serve(args.host, args.port, args.workers)
     return 0
 
 
@@ -289,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="the read API: the published pool over HTTP (docs/api.md)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="server processes (each holds its own snapshots)")
     p.set_defaults(func=cmd_serve)
 
     from jobpool.circle_cli import add_commands
