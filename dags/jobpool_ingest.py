@@ -25,7 +25,7 @@ def _event_assets() -> list[Asset]:
     from landing.paths import paths
 
     inbox_trigger = InboxTrigger(inbox=str(paths().inbox.resolve()),
-                                 poke_interval=float(os.environ.get("JOBPOOL_INBOX_POLL_SECONDS", "5")),
+                                 poke_interval=float(os.environ.get("JOBPOOL_INBOX_POLL_SECONDS", "1")),
                                  settle_seconds=float(os.environ.get("JOBPOOL_INBOX_SETTLE_SECONDS", "2")))
     assets = [Asset(name="jobpool_inbox", uri="file:///jobpool/inbox",
                     watchers=[AssetWatcher(name="jobpool_inbox_watcher", trigger=inbox_trigger)])]

@@ -31,6 +31,7 @@ from typing import Any
 
 from feeds.inbox import claim, land_claim, scan_inbox
 from feeds.ingest import IngestResult, ingest_file, ingest_url
+from landing.contract import skip_pandas_probe
 from landing.paths import Paths, paths
 from landing.safejson import loads_limited
 
@@ -87,6 +88,7 @@ def run_ingest(conf: Mapping[str, Any] | None = None, event_extras: Iterable[Map
                root: Paths | None = None, settle_seconds: float = 2.0, attempt: int = 1) -> list[IngestResult]:
     """Land what the conf and events name, then the inbox. ``attempt``: the task's try number (fault injection)."""
     inject_fault(attempt)
+    skip_pandas_probe()  # landing a file needs pyarrow, not pandas (landing/contract.py)
     root = root or paths()
     deliveries = [d for d in (delivery_from(dict(conf or {})), *map(delivery_from, event_extras)) if d]
     results: list[IngestResult] = []

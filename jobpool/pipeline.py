@@ -8,6 +8,7 @@ entry-point layer that may import both.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from circle.publish import publish_circle
 from landing.paths import Paths, paths
@@ -47,18 +48,36 @@ STEP_FUNCTIONS: dict[str, Callable[..., StepResult]] = {
 
 def run_all(root: Paths | None = None, run_id: str | None = None,
             progress: Callable[[StepResult], None] | None = None, full_publish: bool = False) -> list[StepResult]:
+    """Every step in order, in this process (each its own transaction), then the Data Docs of the
+    run's validations: rendered once the new snapshot is current, or when a step failed."""
     root = root or paths()
     run_id = run_id or new_run_id()
     results = []
     # Steps share the staging schema and each takes the write lock only for itself; a second whole run
     # (two `jobpool process` at once) waits here instead of interleaving its steps with ours.
-    with write_lock(root.warehouse.with_suffix(".run"), timeout=3600):
-        for name in STEPS:
-            if name == "publish":
-                result = publish(root, run_id, full=full_publish)
-            else:
-                result = STEP_FUNCTIONS[name](root, run_id)
-            results.append(result)
-            if progress:
-                progress(result)
+    try:
+        with write_lock(root.warehouse.with_suffix(".run"), timeout=3600):
+            for name in STEPS:
+                if name == "publish":
+                    result = publish(root, run_id, full=full_publish)
+                else:
+                    result = STEP_FUNCTIONS[name](root, run_id)
+                results.append(result)
+                if progress:
+                    progress(result)
+    finally:
+        render_data_docs(root)
     return results
+
+
+def render_data_docs(root: Paths | None = None) -> Path | None:
+    """Great Expectations' Data Docs of the validations this process ran (nothing to do: None).
+    Only a step that validated imported GX, so a run that validated nothing does not import it."""
+    import sys
+
+    if "warehouse.validation" not in sys.modules:
+        return None
+    from warehouse.validation import data_docs_dir
+    from warehouse.validation import render_data_docs as render
+
+    return render(data_docs_dir(root))

@@ -79,6 +79,33 @@ _SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 ROW_GROUP = 50_000
 
 
+def skip_pandas_probe() -> None:
+    """Let pyarrow convert Python values without importing pandas (1–3 s on 2 cores).
+
+    pyarrow imports pandas the first time it converts a Python value (``pa.scalar``, a compute call
+    with a literal, ``pa.array`` of a list), only to ask whether the value is a pandas object. A
+    process that never makes one (landing a partner file: ``jobpool ingest``, the ingest task) calls
+    this first: pyarrow's one probe then finds no pandas and stops asking. Anything that later
+    converts to or from pandas still works: pyarrow imports it for real on that first call. A no-op
+    when pandas is already imported."""
+    import sys
+
+    class _NoPandas:
+        @staticmethod
+        def find_spec(name: str, *_: Any) -> None:
+            if name == "pandas":
+                raise ModuleNotFoundError("pandas hidden from pyarrow's probe", name=name)
+
+    if "pandas" in sys.modules:
+        return
+    blocker = _NoPandas()
+    sys.meta_path.insert(0, blocker)  # the probe's import fails: pyarrow notes "no pandas"
+    try:
+        pa.scalar(0)
+    finally:
+        sys.meta_path.remove(blocker)
+
+
 class LandingError(Exception):
     """A batch could not be landed (bad source name, schema mismatch, I/O)."""
 

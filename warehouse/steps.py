@@ -5,8 +5,8 @@ landing, core is only changed by :func:`load` (one transaction that also marks t
 processed), and :func:`publish` swaps the published tables in one transaction. A run killed at any
 point leaves the warehouse as it was, and the next run picks the same batches up again.
 
-The Airflow ``process`` DAG calls these functions one task each, and ``jobpool process`` all of them
-in order, through ``jobpool/pipeline.py`` (which adds the 15-minute circle to publish).
+The Airflow ``process`` DAG and ``jobpool process`` run all of them in order in one process, through
+``jobpool/pipeline.py`` (which adds the 15-minute circle to publish); ``jobpool process --step`` runs one.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
-import pyarrow.dataset as ds
 
 from landing.contract import RECORD_SCHEMA, REFERENCE_KINDS, iter_batch_files, read_manifest
 from landing.paths import Paths, as_of, paths
@@ -111,6 +108,9 @@ def stage(root: Paths | None = None, run_id: str | None = None) -> StepResult:
 
 def normalise(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     """Landing text → typed fields (transforms.normalise.run), streamed in chunks."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds  # imports pandas: only the steps that need it pay for it
+
     from transforms.normalise.record import NORMALISED_SCHEMA
     from transforms.normalise.run import normalise_batches
 
@@ -175,7 +175,7 @@ def validate(root: Paths | None = None, run_id: str | None = None) -> StepResult
         summary = validate_postings(con, run_id or "adhoc", as_of=as_of().date())
     for hold in summary["held_batches"]:
         print(f"HELD batch {hold['batch_id']} of source {hold['source']}: {hold['checks']}: {hold['reason']}")
-    print(f"Great Expectations Data Docs: {summary['data_docs']}")
+    print(f"Great Expectations Data Docs (rendered after publish): {summary['data_docs']}")
     return StepResult("validate", time.monotonic() - started, summary["records"], summary)
 
 

@@ -22,9 +22,13 @@ collapse into one job per key while every count still balanced.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
+import sys
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -71,7 +75,7 @@ class Check:
 
 
 def _landing_checks(as_of: date) -> list[Check]:
-    import great_expectations as gx
+    gx = _import_gx()
 
     e = gx.expectations
     return [
@@ -91,7 +95,7 @@ def _landing_checks(as_of: date) -> list[Check]:
 
 
 def _posting_checks(as_of: date, adcodes: list[str]) -> list[Check]:
-    import great_expectations as gx
+    gx = _import_gx()
 
     e = gx.expectations
     lo, hi = MONTHLY_CNY_RANGE
@@ -132,7 +136,7 @@ def _posting_checks(as_of: date, adcodes: list[str]) -> list[Check]:
 
 
 def _published_checks() -> list[Check]:
-    import great_expectations as gx
+    gx = _import_gx()
 
     e = gx.expectations
     return [
@@ -145,46 +149,151 @@ def _published_checks() -> list[Check]:
     ]
 
 
-def data_docs_dir() -> Path:
+def data_docs_dir(root: Any = None) -> Path:
+    """Where the Data Docs are rendered: ``quality/data_docs`` under ``root`` (a Paths; default
+    JOBPOOL_HOME)."""
     from landing.paths import paths
 
-    return paths().home / "quality" / "data_docs"
+    return (root or paths()).home / "quality" / "data_docs"
+
+
+#: the process's GX context and, per suite, its checkpoint: building them costs seconds, so a process
+#: builds each once (the Airflow task runs every step in one process, the CLI one run)
+_GX: dict[str, Any] = {}
+#: validation results kept in the context since Data Docs were last rendered (see render_data_docs)
+_UNRENDERED: list[tuple[Any, Any]] = []
+
+
+#: modules GX imports at start-up only for expectations and charts these suites never use (KL
+#: divergence, KS tests): about half of GX's import time, so they are imported on first use instead
+DEFERRED_IMPORTS = ("scipy.stats", "altair")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module in ``sys.modules`` until someone reads one of its attributes; then the
+    real module is imported and every attribute read is passed on to it."""
+
+    def __getattr__(self, attr: str) -> Any:
+        real = self.__dict__.get("_real")
+        if real is None:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+            real = self.__dict__["_real"] = importlib.import_module(self.__name__)
+        return getattr(real, attr)
+
+
+def _defer(names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in sys.modules or importlib.util.find_spec(name) is None:
+            continue
+        stub = sys.modules[name] = _Deferred(name)
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, stub)
+
+
+def _import_gx() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    if "great_expectations" not in sys.modules:
+        _defer(DEFERRED_IMPORTS)
+    import great_expectations as gx
+
+    return gx
+
+
+def _context() -> Any:
+    gx = _import_gx()
+
+    if "context" not in _GX:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = {"globally": False}
+        _GX.update(source=context.data_sources.add_pandas("jobpool"), suites={}, context=context)
+    return _GX["context"]
+
+
+def _checkpoint(suite_name: str, checks: list[Check]) -> tuple[Any, dict[str, Check]]:
+    """The suite's checkpoint, built on first use and again only when its expectations change (an
+    ``as_of`` or value set that differs): one context and one suite per process, not per run."""
+    gx = _import_gx()
+
+    context = _context()
+    expectations = []
+    by_name: dict[str, Check] = {}
+    for check in checks:
+        expectation = check.build()
+        expectation.meta = {"check": check.name, "severity": check.severity}
+        expectations.append(expectation)
+        by_name[check.name] = check
+    fingerprint = repr([(e.configuration.to_json_dict(), e.meta) for e in expectations])
+    cached = _GX["suites"].get(suite_name)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1], by_name  # the checks' reasons and priorities as they are now
+    if cached is not None:  # the expectations changed: replace the suite and what refers to it
+        context.checkpoints.delete(suite_name)
+        context.validation_definitions.delete(suite_name)
+        context.suites.delete(suite_name)
+        batch_definition = cached[2]
+    else:
+        asset = _GX["source"].add_dataframe_asset(suite_name)
+        batch_definition = asset.add_batch_definition_whole_dataframe("run")
+    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    for expectation in expectations:
+        suite.add_expectation(expectation)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=suite_name, validation_definitions=[definition], actions=[],
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}))
+    _GX["suites"][suite_name] = (fingerprint, checkpoint, batch_definition)
+    return checkpoint, by_name
+
+
+def render_data_docs(docs_dir: Path | None = None) -> Path | None:
+    """Render the Data Docs of the validations this process ran since the last call into
+    ``docs_dir`` (default ``$JOBPOOL_HOME/quality/data_docs``); returns the index page, or None when
+    there was nothing to render. Called after publish (jobpool/pipeline.py), off the critical path:
+    the results are kept in memory until then."""
+    if not _UNRENDERED:
+        return None
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    context = _context()
+    docs_dir = docs_dir or data_docs_dir()
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    config = {"class_name": "SiteBuilder",
+              "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+              "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+    sites = context.variables.data_docs_sites or {}
+    if sites.get("jobpool") != config:  # first render, or another JOBPOOL_HOME since the last one
+        if "jobpool" in sites:
+            context.delete_data_docs_site("jobpool")
+        context.add_data_docs_site(site_name="jobpool", site_config=config)
+    pending = list(_UNRENDERED)
+    _UNRENDERED.clear()
+    identifiers: list[Any] = []
+    for result_id, suite_name in pending:
+        identifiers += [result_id, ExpectationSuiteIdentifier(name=suite_name)]
+    context.build_data_docs(site_names=["jobpool"], resource_identifiers=identifiers)
+    store = context.validation_results_store
+    for result_id, _ in pending:  # rendered: the in-memory store need not keep them
+        try:
+            store.remove_key(result_id)
+        except Exception:  # noqa: BLE001 (freeing memory is best effort)
+            pass
+    return docs_dir / "index.html"
 
 
 def run_suite(suite_name: str, df: pd.DataFrame, checks: list[Check],
               docs_dir: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Validate ``df`` (must have ``row_id``) with GX; returns the failing (row_id, check) pairs of
-    quarantine severity and a summary of every failed expectation."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    actions = []
+    quarantine severity and a summary of every failed expectation. The result is kept for
+    :func:`render_data_docs`; ``docs_dir`` renders the Data Docs there at once."""
+    checkpoint, by_name = _checkpoint(suite_name, checks)
+    result_id, result = next(iter(checkpoint.run(batch_parameters={"dataframe": df}).run_results.items()))
+    _UNRENDERED.append((result_id, suite_name))
     if docs_dir is not None:
-        docs_dir.mkdir(parents=True, exist_ok=True)
-        context.add_data_docs_site(site_name="jobpool", site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["jobpool"]))
-    asset = context.data_sources.add_pandas("jobpool").add_dataframe_asset(suite_name)
-    batch_definition = asset.add_batch_definition_whole_dataframe("run")
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    by_name: dict[str, Check] = {}
-    for check in checks:
-        expectation = check.build()
-        expectation.meta = {"check": check.name, "severity": check.severity}
-        suite.add_expectation(expectation)
-        by_name[check.name] = check
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name=suite_name, validation_definitions=[definition], actions=actions,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}))
-    result = next(iter(checkpoint.run(batch_parameters={"dataframe": df}).run_results.values()))
+        render_data_docs(docs_dir)
     failures: list[dict[str, Any]] = []
     failed: list[str] = []
     for item in result.results:
@@ -252,8 +361,8 @@ def validate_postings(con: duckdb.DuckDBPyConnection, run_id: str, as_of: date) 
     for suite, checks in (("landing", _landing_checks(as_of)),
                           ("normalised_postings", _posting_checks(as_of, _known_adcodes()))):
         suite_started = time.monotonic()
-        rows, summary = run_suite(suite, df, checks, docs) if len(df) else ([], {"success": True,
-                                                                                 "failed_expectations": []})
+        rows, summary = run_suite(suite, df, checks) if len(df) else ([], {"success": True,
+                                                                           "failed_expectations": []})
         failures.extend(rows)
         _record_run(con, run_id, suite, len(df), summary, len({r["row_id"] for r in rows}),
                     time.monotonic() - suite_started)
@@ -387,7 +496,7 @@ def validate_published(con: duckdb.DuckDBPyConnection, run_id: str, changed_jobs
     if not len(df):
         summary: dict[str, Any] = {"success": not failed, "failed_expectations": failed}
     else:
-        _, summary = run_suite("published", df, _published_checks(), data_docs_dir())
+        _, summary = run_suite("published", df, _published_checks())
         summary = {**summary, "success": summary["success"] and not failed,
                    "failed_expectations": list(summary["failed_expectations"]) + failed}
     seconds = time.monotonic() - started
