@@ -141,7 +141,7 @@ def normalise(root: Paths | None = None, run_id: str | None = None) -> StepResul
 
 def deduplicate(root: Paths | None = None, run_id: str | None = None) -> StepResult:
     """Match this run's postings to each other and to the pool (transforms.dedup.run); writes staging only."""
-    from transforms.dedup.run import match_run
+    from transforms.dedup.run import link_postings
 
     root = root or paths()
     started = time.monotonic()
@@ -150,7 +150,7 @@ def deduplicate(root: Paths | None = None, run_id: str | None = None) -> StepRes
             return StepResult("deduplicate", time.monotonic() - started, 0)
         con.execute("begin")
         try:
-            match_run(con)  # registers `dedup_assignment`, read by the SQL below
+            link_postings(con)  # registers `dedup_assignment`, read by the SQL below
             drop_staging(con, "posting_matched")  # a view now; a warehouse from before holds a table
             run_sql(con, "staging/stg_posting_matched.sql")
             con.execute("commit")

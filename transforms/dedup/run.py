@@ -21,7 +21,7 @@ from transforms.dedup.blocking import (
     node_features_sql,
 )
 from transforms.dedup.cluster import _same_job_edges, cluster
-from transforms.dedup.score import _concat, load_nodes, match_scores, pair_features
+from transforms.dedup.score import _concat, link_scores, load_nodes, pair_features
 
 RUN_ORDER = "batch_started_at, batch_id, record_index"
 
@@ -31,7 +31,7 @@ def _core_relation() -> str:
     return "core.posting"
 
 
-def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Match ``staging.posting_normalised`` against itself and against ``core.posting`` (read-only).
 
     Returns, per landed record (batch_id, record_index): copy_rank (1 = the run's latest copy of the
@@ -146,7 +146,7 @@ def match_run(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """)
     pairs = con.sql(candidate_pairs_sql("dd_keys") + f" where a < {n_run}").fetchnumpy()
     a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)
-    score = match_scores(pair_features(nodes, a, b))
+    score = link_scores(pair_features(nodes, a, b))
     job = np.concatenate([np.full(n_run, -1, np.int64), con.sql(
         "select (hash(job_id) >> 1)::bigint as j from dd_core_nodes order by node").fetchnumpy()["j"]])
     # an existing job's copies enter clustering already joined, so its every known detail constrains

@@ -130,7 +130,7 @@ BIAS = -1.0
 TITLE_WEIGHT, TEXT_WEIGHT, DAYS_WEIGHT, DAYS_FREE = 2.0, 2.0, 0.08, 7
 
 
-def match_scores(feats: dict[str, np.ndarray]) -> np.ndarray:
+def link_scores(feats: dict[str, np.ndarray]) -> np.ndarray:
     """match_score in 0..1 per pair (0 for a conflicting pair): a logistic over the evidence."""
     logit = np.full(len(feats["conflict"]), BIAS)
     for name, weight in WEIGHTS.items():
