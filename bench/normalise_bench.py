@@ -159,15 +159,15 @@ def real_batches() -> dict[str, pa.RecordBatch]:
     return {name: landing_batch(name, rows) for name, rows in out.items()}
 
 
-FEED_SAMPLES = (  # real file, mapping in tests/mappings: what the ingest step lands for each board
-    ("boss", "boss/boss.csv", "boss.toml"), ("51job", "51job/51job.csv", "job51.toml"),
-    ("51job_gbk", "51job_gbk/51job.csv", "job51_gbk.toml"), ("lagou", "lagou/lagou.csv", "lagou.toml"),
-    ("zhaopin", "zhaopin/zhaopin_api.json", "zhaopin_json.toml"),
+FEED_SAMPLES = (  # real file, built-in preset (feeds/presets): what the ingest step lands for each board
+    ("boss", "boss/boss.csv", "boss-csv"), ("51job", "51job/51job.csv", "51job-csv"),
+    ("51job_gbk", "51job_gbk/51job.csv", "51job-gbk-csv"), ("lagou", "lagou/lagou.csv", "lagou-csv"),
+    ("zhaopin", "zhaopin/zhaopin_api.json", "zhaopin-json"),
 )
 
 
 def landed_real_batches() -> dict[str, pa.RecordBatch]:
-    """The Chinese real files landed by the feed ingester with the test mappings (``tests/mappings``):
+    """The Chinese real files landed by the feed ingester with the built-in presets (``feeds/presets``):
     exactly the records the normalise step reads in production, area fields in ``extra`` included."""
     import pyarrow.parquet as pq
 
@@ -175,12 +175,12 @@ def landed_real_batches() -> dict[str, pa.RecordBatch]:
     from landing.contract import read_manifest
     from landing.paths import Paths
 
-    root, mappings = shared_data_dir(), Path(__file__).resolve().parents[1] / "tests" / "mappings"
+    root = shared_data_dir()
     out = {}
     with tempfile.TemporaryDirectory(prefix="normalise-real-") as tmp:
-        for name, sample, mapping in FEED_SAMPLES:
+        for name, sample, preset in FEED_SAMPLES:
             home = Paths(Path(tmp) / name)
-            result = ingest_file(root / sample, name, mapping=mappings / mapping, root=home)
+            result = ingest_file(root / sample, name, preset, root=home)
             assert result.status == "landed", (name, result.reason)
             (row,) = read_manifest(home)
             table = pq.read_table(row["abs_path"], columns=LANDING_COLUMNS).cast(LANDING_SCHEMA)

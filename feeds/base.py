@@ -19,6 +19,9 @@ from typing import Any
 from landing.contract import POSTING_FIELDS
 
 DEFAULT_PARTNERS = Path(__file__).with_name("partners.toml")
+#: built-in mappings for standard formats (``--format indeed-xml``, ``preset = "indeed-xml"``)
+PRESETS_DIR = Path(__file__).with_name("presets")
+PRESET_ALIASES = {"jsonld": "schemaorg-json", "json-ld": "schemaorg-json", "hrxml": "hr-xml"}
 #: csv covers TSV and other delimiters (``delimiter`` option); jsonl = JSON lines (one job object per line);
 #: api = a paged JSON HTTP API (``jobpool ingest URL``).
 FORMATS = ("csv", "xlsx", "xml", "json", "jsonl", "api")
@@ -57,7 +60,7 @@ def spec_from_mapping(source: str, entry: dict[str, Any], fmt: str | None = None
     unknown = set(fields) - set(POSTING_FIELDS)
     if unknown:
         raise FeedError(f"mapping for {source} names unknown JobPosting field(s): {sorted(unknown)}")
-    known = {"format", "encoding", "record", "id", "fields", "extra"}
+    known = {"format", "encoding", "record", "id", "fields", "extra", "preset"}
     return FeedSpec(
         source=source,
         format=fmt or entry.get("format", ""),
@@ -70,20 +73,58 @@ def spec_from_mapping(source: str, entry: dict[str, Any], fmt: str | None = None
     )
 
 
+def preset_names() -> list[str]:
+    """The built-in standard formats (feeds/presets/*.toml)."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    """A built-in mapping by name (``indeed-xml``, ``boss-csv``, ...)."""
+    name = PRESET_ALIASES.get(name, name)
+    path = PRESETS_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise FeedError(f"unknown preset {name!r} (presets: {', '.join(preset_names())})")
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def with_preset(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry with ``preset = NAME``: the preset, with the entry's own keys (and fields) on top."""
+    name = entry.get("preset")
+    if not name:
+        return entry
+    base = load_preset(name)
+    merged = {**base, **{k: v for k, v in entry.items() if k not in ("preset", "fields", "extra")}}
+    for table in ("fields", "extra"):
+        merged[table] = {**base.get(table, {}), **entry.get(table, {})}
+    return merged
+
+
+def is_preset(fmt: str | None) -> bool:
+    return bool(fmt) and fmt not in FORMATS and (PRESETS_DIR / f"{PRESET_ALIASES.get(fmt, fmt)}.toml").is_file()
+
+
 def load_spec(source: str, fmt: str | None = None, mapping: Path | None = None) -> FeedSpec:
     """The partner's mapping: an explicit mapping file (one table, or a table named after the
-    source), else the registry entry for the source."""
+    source), else a built-in preset named by ``fmt`` (``indeed-xml``), else the registry entry for the
+    source (which may itself name a ``preset``). A mapping file overrides a preset."""
+    if fmt and fmt not in FORMATS and not is_preset(fmt):
+        raise FeedError(f"source {source}: unknown feed format {fmt!r} "
+                        f"({', '.join(FORMATS)}; presets: {', '.join(preset_names())})")
     if mapping is not None:
         with open(mapping, "rb") as fh:
             data = tomllib.load(fh)
-        entry = data.get(source, data)
+        entry = with_preset(data.get(source, data))
+        fmt = None if is_preset(fmt) else fmt
+    elif is_preset(fmt):
+        entry, fmt = load_preset(fmt), None
     else:
         registry = Path(os.environ.get("JOBPOOL_PARTNERS", DEFAULT_PARTNERS))
         with open(registry, "rb") as fh:
             data = tomllib.load(fh)
         if source not in data:
             raise FeedError(f"no mapping for source {source!r} in {registry}; pass --mapping FILE")
-        entry = data[source]
+        entry = with_preset(data[source])
     spec = spec_from_mapping(source, entry, fmt)
     if spec.format not in FORMATS:
         raise FeedError(f"source {source}: unknown feed format {spec.format!r} ({', '.join(FORMATS)})")

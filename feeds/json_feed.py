@@ -39,6 +39,8 @@ def dig(obj: Any, path: str) -> Any:
 
 def job_list(data: Any, spec: FeedSpec, name: str) -> list[Any]:
     jobs = dig(data, spec.record) if spec.record else data
+    if isinstance(jobs, dict) and spec.options.get("object_is_job"):  # schema.org: one JobPosting per file
+        jobs = jobs["@graph"] if isinstance(jobs.get("@graph"), list) else [jobs]
     if not isinstance(jobs, list):
         raise FeedError(f"{name}: no job list at {spec.record or 'top level'!r}")
     return jobs

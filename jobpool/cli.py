@@ -253,8 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="land a partner file, or every ready file in the inbox")
     p.add_argument("file", nargs="?", help="a partner file, or the URL of a paged JSON API")
     p.add_argument("--source")
-    p.add_argument("--format", choices=["csv", "xlsx", "xml", "json", "jsonl"])
-    p.add_argument("--mapping", help="TOML mapping file (else feeds/partners.toml)")
+    p.add_argument("--format", metavar="FORMAT",
+                   help="csv|xlsx|xml|json|jsonl (with the source's mapping), or a built-in preset: "
+                        "indeed-xml, hr-xml, greenhouse-json, schemaorg-json, boss-csv, 51job-csv, "
+                        "51job-gbk-csv, lagou-csv, zhaopin-json (docs/feeds.md)")
+    p.add_argument("--mapping", help="TOML mapping file (else --format's preset, else feeds/partners.toml)")
     p.add_argument("--settle", type=float, default=2.0, help="inbox: seconds a file must be unchanged")
     p.set_defaults(func=cmd_ingest)
 

@@ -17,7 +17,7 @@ from feeds.inbox import scan_inbox
 from feeds.ingest import ingest_file
 from landing.contract import read_manifest
 from landing.paths import Paths
-from tests.support.paths import MAPPINGS
+from tests.support.paths import mapping_file
 
 
 def _landed(home: Paths) -> list[dict]:
@@ -28,7 +28,7 @@ def _landed(home: Paths) -> list[dict]:
 
 
 def test_real_gbk_51job_lands_every_row(home: Paths, real_data: Path) -> None:
-    result = ingest_file(real_data / "51job_gbk" / "51job.csv", "job51", mapping=MAPPINGS / "job51_gbk.toml")
+    result = ingest_file(real_data / "51job_gbk" / "51job.csv", "job51", mapping=mapping_file("51job-gbk-csv.toml"))
     assert result.status == "landed", result.reason
     assert result.records == 4950  # every data row (README: 4,950 rows; embedded newlines kept)
     rows = _landed(home)
@@ -39,10 +39,10 @@ def test_real_gbk_51job_lands_every_row(home: Paths, real_data: Path) -> None:
 
 def test_real_indeed_xml_and_greenhouse_json(home: Paths, real_data: Path) -> None:
     xml = ingest_file(real_data / "feeds" / "indeed_example.xml", "indeed_feed",
-                      mapping=MAPPINGS / "indeed_xml.toml")
+                      mapping=mapping_file("indeed-xml.toml"))
     assert (xml.status, xml.records, xml.record_errors) == ("landed", 1, 0)
     gh = ingest_file(real_data / "feeds" / "greenhouse_jobs_list.json", "greenhouse",
-                     mapping=MAPPINGS / "greenhouse_json.toml")
+                     mapping=mapping_file("greenhouse_json.toml"))
     assert gh.status == "landed" and gh.records >= 1
     titles = {r["title"] for r in _landed(home)}
     assert all(titles)
@@ -51,8 +51,8 @@ def test_real_indeed_xml_and_greenhouse_json(home: Paths, real_data: Path) -> No
 def test_same_file_twice_lands_once(home: Paths, real_data: Path, tmp_path: Path) -> None:
     src = tmp_path / "a.xml"
     shutil.copy(real_data / "feeds" / "indeed_example.xml", src)
-    first = ingest_file(src, "indeed_feed", mapping=MAPPINGS / "indeed_xml.toml")
-    second = ingest_file(src, "indeed_feed", mapping=MAPPINGS / "indeed_xml.toml")
+    first = ingest_file(src, "indeed_feed", mapping=mapping_file("indeed-xml.toml"))
+    second = ingest_file(src, "indeed_feed", mapping=mapping_file("indeed-xml.toml"))
     assert (first.status, second.status) == ("landed", "duplicate")
     assert len(read_manifest(home)) == 1
 
@@ -87,7 +87,7 @@ def test_hostile_and_broken_files_quarantined_with_reason(home: Paths, tmp_path:
     }
     for name, (data, fmt, expected) in cases.items():
         path = _write(tmp_path, name, data)
-        mapping = MAPPINGS / ("indeed_xml.toml" if fmt == "xml" else "greenhouse_json.toml") \
+        mapping = mapping_file("indeed-xml.toml" if fmt == "xml" else "greenhouse_json.toml") \
             if fmt != "csv" else None
         result = ingest_file(path, "gig_station" if fmt == "csv" else "partner", fmt, mapping)
         assert result.status == "quarantined", name
@@ -121,7 +121,7 @@ def test_wrong_declared_encoding_and_bad_rows(home: Paths, tmp_path: Path) -> No
 def test_inbox_skips_partial_files_and_archives(home: Paths, real_data: Path, tmp_path: Path,
                                                monkeypatch) -> None:
     registry = tmp_path / "partners.toml"
-    body = (MAPPINGS / "indeed_xml.toml").read_text(encoding="utf-8")
+    body = (mapping_file("indeed-xml.toml")).read_text(encoding="utf-8")
     body = body.replace("[fields]", "[indeed_feed.fields]").replace("[extra]", "[indeed_feed.extra]")
     registry.write_text("[indeed_feed]\n" + body, encoding="utf-8")
     monkeypatch.setenv("JOBPOOL_PARTNERS", str(registry))
@@ -145,7 +145,7 @@ def test_truncated_csv_quarantined_naming_the_line(home: Paths, real_data: Path,
     data = (real_data / "boss" / "boss.csv").read_bytes()
     cut = data[: data.index(b"\n", 200_000) + 40]  # an upload cut off 40 bytes into a row
     path = _write(tmp_path, "boss_cut.csv", cut)
-    result = ingest_file(path, "boss", mapping=MAPPINGS / "boss.toml")
+    result = ingest_file(path, "boss", mapping=mapping_file("boss-csv.toml"))
     assert result.status == "quarantined", result
     assert result.reason.startswith("boss_cut.csv line ") and "truncated" in result.reason
     assert read_manifest(home) == []
@@ -163,7 +163,7 @@ def test_encoding_error_past_the_sniffed_sample_names_the_line(home: Paths, tmp_
 def test_bad_files_in_the_inbox_are_quarantined_and_the_others_go_on(home: Paths, real_data: Path,
                                                                      tmp_path: Path, monkeypatch) -> None:
     registry = tmp_path / "partners.toml"
-    body = (MAPPINGS / "indeed_xml.toml").read_text(encoding="utf-8")
+    body = (mapping_file("indeed-xml.toml")).read_text(encoding="utf-8")
     registry.write_text("[indeed_feed]\n" + body.replace("[fields]", "[indeed_feed.fields]")
                         .replace("[extra]", "[indeed_feed.extra]"), encoding="utf-8")
     monkeypatch.setenv("JOBPOOL_PARTNERS", str(registry))
@@ -196,7 +196,7 @@ def test_recently_modified_file_waits_to_settle(home: Paths, real_data: Path, tm
 
 def _registry(tmp_path: Path) -> Path:
     registry = tmp_path / "partners.toml"
-    body = (MAPPINGS / "indeed_xml.toml").read_text(encoding="utf-8")
+    body = (mapping_file("indeed-xml.toml")).read_text(encoding="utf-8")
     registry.write_text("[indeed_feed]\n" + body.replace("[fields]", "[indeed_feed.fields]")
                         .replace("[extra]", "[indeed_feed.extra]"), encoding="utf-8")
     return registry

@@ -16,10 +16,10 @@ from feeds.csv_fast import content_hash_blobs, extra_json, json_escape
 from feeds.ingest import ingest_file
 from landing.contract import POSTING_FIELDS, content_hash, read_manifest
 from landing.paths import Paths
-from tests.support.paths import MAPPINGS
+from tests.support.paths import mapping_file
 
-REAL_CSV = [("boss/boss.csv", "boss.toml"), ("51job/51job.csv", "job51.toml"),
-            ("51job_gbk/51job.csv", "job51_gbk.toml"), ("lagou/lagou.csv", "lagou.toml"),
+REAL_CSV = [("boss/boss.csv", "boss-csv.toml"), ("51job/51job.csv", "51job-csv.toml"),
+            ("51job_gbk/51job.csv", "51job-gbk-csv.toml"), ("lagou/lagou.csv", "lagou-csv.toml"),
             ("glassdoor/glassdoor_jobs.csv", "glassdoor.toml"), ("indeed/indeed_jobs.csv", "indeed_csv.toml")]
 
 
@@ -33,8 +33,8 @@ def _land(path: Path, mapping: Path, fast: bool) -> tuple[str | None, list[dict]
 
 @pytest.mark.parametrize(("sample", "mapping"), REAL_CSV, ids=[s for s, _ in REAL_CSV])
 def test_fast_path_equals_row_path_on_real_samples(real_data: Path, sample: str, mapping: str) -> None:
-    how, fast = _land(real_data / sample, MAPPINGS / mapping, fast=True)
-    _, rows = _land(real_data / sample, MAPPINGS / mapping, fast=False)
+    how, fast = _land(real_data / sample, mapping_file(mapping), fast=True)
+    _, rows = _land(real_data / sample, mapping_file(mapping), fast=False)
     assert how == "csv-fast"
     assert fast == rows
 

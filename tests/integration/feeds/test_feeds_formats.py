@@ -16,7 +16,7 @@ import pytest
 from feeds.ingest import ingest_file, ingest_url
 from landing.contract import read_manifest
 from landing.paths import Paths
-from tests.support.paths import MAPPINGS
+from tests.support.paths import mapping_file
 
 
 def _rows(home: Paths) -> list[dict]:
@@ -34,12 +34,12 @@ def test_xlsx_lands_like_the_csv_it_was_exported_from(home: Paths, real_data: Pa
     path = tmp_path / "boss.xlsx"
     book.save(path)
     mapping = tmp_path / "boss_xlsx.toml"
-    mapping.write_text((MAPPINGS / "boss.toml").read_text(encoding="utf-8").replace('format = "csv"',
+    mapping.write_text((mapping_file("boss-csv.toml")).read_text(encoding="utf-8").replace('format = "csv"',
                                                                                      'format = "xlsx"'))
     result = ingest_file(path, "boss", mapping=mapping)
     assert (result.status, result.records, result.record_errors) == ("landed", 2410, 0), result.reason
     xlsx = _rows(home)
-    ingest_file(real_data / "boss" / "boss.csv", "boss_csv", mapping=MAPPINGS / "boss.toml")
+    ingest_file(real_data / "boss" / "boss.csv", "boss_csv", mapping=mapping_file("boss-csv.toml"))
     from_csv = [r for r in _rows(home) if r["source"] == "boss_csv"]
     keys = ("title", "base_salary", "hiring_organization", "job_location", "source_record_id", "extra",
             "content_hash")
@@ -55,11 +55,11 @@ def test_xlsx_missing_column_and_not_a_workbook_quarantined(home: Paths, tmp_pat
     book.active.append(["收银员", "4-6千"])
     path = tmp_path / "short.xlsx"
     book.save(path)
-    result = ingest_file(path, "boss", "xlsx", MAPPINGS / "boss.toml")
+    result = ingest_file(path, "boss", "xlsx", mapping_file("boss-csv.toml"))
     assert result.status == "quarantined" and "short.xlsx" in result.reason and "公司名称" in result.reason
     fake = tmp_path / "fake.xlsx"
     fake.write_bytes(b"PK\x03\x04 not really a zip")
-    result = ingest_file(fake, "boss", "xlsx", MAPPINGS / "boss.toml")
+    result = ingest_file(fake, "boss", "xlsx", mapping_file("boss-csv.toml"))
     assert result.status == "quarantined" and "fake.xlsx: not a readable XLSX workbook" in result.reason
 
 
@@ -118,7 +118,7 @@ def api(real_data: Path) -> Iterator[str]:
 
 def _api_mapping(tmp_path: Path, **options: str) -> Path:
     """tests/mappings/zhaopin_api.toml with some top-level options replaced."""
-    lines = (MAPPINGS / "zhaopin_api.toml").read_text(encoding="utf-8").splitlines()
+    lines = (mapping_file("zhaopin_api.toml")).read_text(encoding="utf-8").splitlines()
     for key, value in options.items():
         lines = [f"{key} = {json.dumps(value)}" if line.startswith(f"{key} = ") else line for line in lines]
     path = tmp_path / "api.toml"
@@ -128,7 +128,7 @@ def _api_mapping(tmp_path: Path, **options: str) -> Path:
 
 @pytest.mark.http
 def test_paged_api_page_per_page(home: Paths, api: str, tmp_path: Path) -> None:
-    mapping = MAPPINGS / "zhaopin_api.toml"
+    mapping = mapping_file("zhaopin_api.toml")
     result = ingest_url(f"{api}/zhaopin?city=635", "zhaopin", mapping)
     assert (result.status, result.records, result.record_errors) == ("landed", 60, 0), result.reason
     assert [u.split("?")[1] for u in _PagedApi.requests] == [
@@ -152,7 +152,7 @@ def test_paged_api_next_link(home: Paths, api: str, tmp_path: Path) -> None:
 @pytest.mark.http
 def test_paged_api_failure_mid_pull_lands_nothing(home: Paths, api: str, tmp_path: Path) -> None:
     _PagedApi.fail_page = 2
-    result = ingest_url(f"{api}/zhaopin", "zhaopin", MAPPINGS / "zhaopin_api.toml")
+    result = ingest_url(f"{api}/zhaopin", "zhaopin", mapping_file("zhaopin_api.toml"))
     assert result.status == "quarantined" and "HTTP 500" in result.reason and "start_page=2" in result.reason
     assert read_manifest(home) == []
     assert not [p for p in (home.home / "spool").rglob("*") if p.is_file()]  # no half pull left behind

@@ -1,4 +1,4 @@
-"""Every real sample lands with a mapping file per sample (tests/mappings/): every row is a landed
+"""Every real sample lands with its mapping (a preset in feeds/presets/, or tests/mappings/): every row is a landed
 record, or an error record with its reason, or the whole file is quarantined with its reason. The
 expected counts come from the facts documented in shared/data/real/README.md."""
 
@@ -12,21 +12,21 @@ import pytest
 from feeds.ingest import ingest_file
 from landing.contract import read_manifest
 from landing.paths import Paths
-from tests.support.paths import MAPPINGS
+from tests.support.paths import mapping_file
 
 # sample, source, mapping, records, error records, distinct content hashes (README: exact duplicates)
 SAMPLES = [
-    ("boss/boss.csv", "boss", "boss.toml", 2410, 0, 2410 - 3),  # + header, repeated as the last line
-    ("51job/51job.csv", "job51", "job51.toml", 500, 0, 500),
-    ("51job_gbk/51job.csv", "job51", "job51_gbk.toml", 4950, 0, 4950 - 28),  # GBK, list literals
-    ("lagou/lagou.csv", "lagou", "lagou.toml", 1829, 0, 1829 - 26),  # UTF-8 with BOM
+    ("boss/boss.csv", "boss", "boss-csv.toml", 2410, 0, 2410 - 3),  # + header, repeated as the last line
+    ("51job/51job.csv", "job51", "51job-csv.toml", 500, 0, 500),
+    ("51job_gbk/51job.csv", "job51", "51job-gbk-csv.toml", 4950, 0, 4950 - 28),  # GBK, list literals
+    ("lagou/lagou.csv", "lagou", "lagou-csv.toml", 1829, 0, 1829 - 26),  # UTF-8 with BOM
     ("glassdoor/glassdoor_jobs.csv", "glassdoor", "glassdoor.toml", 956, 0, 956),  # index column differs
     ("indeed/indeed_jobs.csv", "indeed_csv", "indeed_csv.toml", 50, 0, 50),  # no header row
-    ("zhaopin/zhaopin_api.json", "zhaopin", "zhaopin_json.toml", 60, 0, 60),
+    ("zhaopin/zhaopin_api.json", "zhaopin", "zhaopin-json.toml", 60, 0, 60),
     ("feeds/greenhouse_jobs_list.json", "greenhouse", "greenhouse_json.toml", 1, 0, 1),
-    ("feeds/greenhouse_jobs_list_content.json", "greenhouse", "greenhouse_content_json.toml", 1, 0, 1),
-    ("feeds/indeed_example.xml", "indeed_xml", "indeed_xml.toml", 1, 0, 1),
-    ("feeds/hrxml_positionopening.xml", "hrxml", "hrxml.toml", 1, 0, 1),
+    ("feeds/greenhouse_jobs_list_content.json", "greenhouse", "greenhouse-json.toml", 1, 0, 1),
+    ("feeds/indeed_example.xml", "indeed_xml", "indeed-xml.toml", 1, 0, 1),
+    ("feeds/hrxml_positionopening.xml", "hrxml", "hr-xml.toml", 1, 0, 1),
     ("feeds/jobrapido_example.xml", "jobrapido", "jobrapido_xml.toml", 4, 3, 2),  # 3 identical placeholders
     ("feeds/linkedin_example.xml", "linkedin", "linkedin_xml.toml", 2, 1, 2),  # 1 placeholder
     ("feeds/adzuna_example.xml", "adzuna", "adzuna_xml.toml", 2, 2, 1),  # 2 placeholders, nothing else
@@ -43,7 +43,7 @@ def _batch(home: Paths) -> list[dict]:
 def test_real_sample_every_row_accounted_for(home: Paths, real_data: Path, sample: str, source: str, mapping: str,
                                              records: int, errors: int, distinct: int) -> None:
     path = real_data / sample
-    result = ingest_file(path, source, mapping=MAPPINGS / mapping)
+    result = ingest_file(path, source, mapping=mapping_file(mapping))
     assert result.status == "landed", result.reason
     assert (result.records, result.record_errors) == (records, errors)
     rows = _batch(home)
@@ -59,7 +59,7 @@ def test_real_sample_every_row_accounted_for(home: Paths, real_data: Path, sampl
 
 def test_real_sample_values_mapped(home: Paths, real_data: Path) -> None:
     """Spot checks that the mappings read the right cells (and list literals are unwrapped)."""
-    ingest_file(real_data / "boss" / "boss.csv", "boss", mapping=MAPPINGS / "boss.toml")
+    ingest_file(real_data / "boss" / "boss.csv", "boss", mapping=mapping_file("boss-csv.toml"))
     boss = _batch(home)
     assert boss[0]["title"] == "Python 工程师" and boss[0]["base_salary"] == "12-18K"
     assert boss[0]["source_record_id"].startswith("https://www.zhipin.com/job_detail/")
@@ -67,14 +67,14 @@ def test_real_sample_values_mapped(home: Paths, real_data: Path) -> None:
 
 
 @pytest.mark.parametrize(("sample", "mapping", "reason"), [
-    ("feeds/indeed_fragment_description.xml", "indeed_xml.toml", "no <job> records"),
-    ("feeds/indeed_fragment_remote_us.txt", "indeed_xml.toml", "malformed XML"),
-    ("feeds/indeed_fragment_remote_covid_az.txt", "indeed_xml.toml", "malformed XML"),
+    ("feeds/indeed_fragment_description.xml", "indeed-xml.toml", "no <job> records"),
+    ("feeds/indeed_fragment_remote_us.txt", "indeed-xml.toml", "malformed XML"),
+    ("feeds/indeed_fragment_remote_covid_az.txt", "indeed-xml.toml", "malformed XML"),
 ])
 def test_real_fragments_quarantined_with_reason(home: Paths, real_data: Path, sample: str, mapping: str,
                                                 reason: str) -> None:
     path = real_data / sample
-    result = ingest_file(path, "indeed_xml", "xml", MAPPINGS / mapping)
+    result = ingest_file(path, "indeed_xml", "xml", mapping_file(mapping))
     assert result.status == "quarantined" and reason in result.reason and path.name in result.reason
     assert Path(result.quarantined_to + ".reason.json").exists()
     assert read_manifest(home) == []

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.paths import MAPPINGS
+from tests.support.paths import mapping_file
 
-MAPPING = MAPPINGS / "greenhouse_json.toml"
+MAPPING = mapping_file("greenhouse_json.toml")
 DEEP = 100_000
 
 

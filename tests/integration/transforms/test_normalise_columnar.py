@@ -102,7 +102,7 @@ def landed_batches() -> dict[str, pa.RecordBatch]:
 
 @pytest.mark.parametrize("name", ["boss", "51job", "51job_gbk", "lagou", "zhaopin"])
 def test_feed_landed_files_same_as_reference(name: str) -> None:
-    """The records the ingest step lands with tests/mappings (area fields in ``extra``)."""
+    """The records the ingest step lands with the presets (area fields in ``extra``)."""
     _assert_same(landed_batches()[name])
 
 

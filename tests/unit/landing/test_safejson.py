@@ -11,9 +11,9 @@ import pytest
 
 from landing.contract import read_manifest
 from landing.paths import Paths
-from tests.support.paths import MAPPINGS
+from tests.support.paths import mapping_file
 
-MAPPING = MAPPINGS / "greenhouse_json.toml"
+MAPPING = mapping_file("greenhouse_json.toml")
 DEEP = 100_000
 LIMIT = 64  # landing.safejson.DEFAULT_MAX_DEPTH
 

@@ -255,7 +255,7 @@ def test_real_cpca_addresses_and_speed(real: Path) -> None:
 # ------------------------------------------------------------------------- landed records, all fields
 
 # Share of records with a district adcode after normalising what the feed ingester lands with
-# tests/mappings (docs/normalisation.md "Places"); thresholds a little under the measured shares.
+# feeds/presets (docs/normalisation.md "Places"); thresholds a little under the measured shares.
 DISTRICT_SHARE = {"boss": 0.90, "51job": 0.60, "51job_gbk": 0.75, "lagou": 0.97, "zhaopin": 0.15}
 
 
