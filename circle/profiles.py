@@ -39,7 +39,7 @@ def _words(text: Any) -> list[str]:
 def normalise_profile(source: str, rec: dict[str, Any]) -> dict[str, Any] | None:
     """Typed profile fields from one landed record, or None when it cannot be matched (no id, no
     home inside Jining, no wanted trade). Names and phones are dropped here."""
-    from circle.reference import _float
+    from circle.landed import _float
     from transforms.vocabulary import in_jining
 
     lat, lon = _float(rec.get("latitude")), _float(rec.get("longitude"))
@@ -68,7 +68,7 @@ def normalise_profile(source: str, rec: dict[str, Any]) -> dict[str, Any] | None
 
 def profile_rows(row: dict[str, Any]) -> tuple[list[tuple[Any, ...]], int]:
     """core.profile rows (column order of the insert in circle.reference) from one landed batch."""
-    from circle.reference import iter_records
+    from circle.landed import iter_records
 
     out, rejected = [], 0
     for rec in iter_records(row):

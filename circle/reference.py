@@ -10,12 +10,11 @@ communities are the vocabulary's (``transforms/vocabulary.py``).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 
+from circle.landed import _float, iter_records
 from landing.contract import REFERENCE_KINDS, read_manifest
 from landing.paths import Paths, paths
 from transforms.vocabulary import in_jining
@@ -26,26 +25,6 @@ STATION_KINDS = {"employment_station": "就业驿站", "gig_market": "零工市�
 def pending_reference_batches(con: duckdb.DuckDBPyConnection, root: Paths) -> list[dict[str, Any]]:
     done = {r[0] for r in con.execute("select batch_id from audit.reference_batch").fetchall()}
     return [r for r in read_manifest(root) if r.get("kind") in REFERENCE_KINDS and r["batch_id"] not in done]
-
-
-def iter_records(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """A landed reference batch's records: id, fetched_at and the mapped values (``extra``)."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(row["abs_path"], columns=["record_index", "source_record_id", "fetched_at", "extra",
-                                                    "ingest_error"])
-    for rec in table.to_pylist():
-        values = json.loads(rec["extra"]) if rec["extra"] else {}
-        yield {"record_index": rec["record_index"], "source_record_id": rec["source_record_id"],
-               "fetched_at": rec["fetched_at"], "ingest_error": rec["ingest_error"], **values}
-
-
-def _float(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if out == out else None
 
 
 def _flag(value: Any) -> bool:
@@ -105,5 +84,3 @@ def drop_legacy_demo_stations(con: duckdb.DuckDBPyConnection) -> int:
     if n:
         con.execute(f"delete from core.station {where}")
     return n
-
-
