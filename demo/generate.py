@@ -1073,7 +1073,8 @@ def _render_jsonld_page(rng: random.Random, p: Posting) -> str:
         data = [{"@context": "https://schema.org", **crumbs}, obj]
     else:
         data = obj
-    block = json.dumps(data, ensure_ascii=False, indent=rng.choice((None, 2)))
+    # "<" as \u003c: text in a posting cannot close the script element (JSON still reads the same)
+    block = json.dumps(data, ensure_ascii=False, indent=rng.choice((None, 2))).replace("<", "\\u003c")
     scripts = [f'<script type="application/ld+json">\n{block}\n</script>\n']
     if p.malformed == "broken_jsonld":
         broken = rng.choice(

@@ -161,8 +161,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
             if args.format == "json":
                 cols = rel.columns
                 _print_json([dict(zip(cols, row, strict=True)) for row in rel.fetchall()])
-            elif args.format == "csv":
-                rel.to_df().to_csv(sys.stdout, index=False)
+            elif args.format == "csv":  # formula-like text cells neutralised unless --raw-cells
+                from landing.safecells import write_csv
+
+                write_csv(sys.stdout, rel.columns, rel.fetchall(), raw=args.raw_cells)
             else:
                 rel.show(max_rows=args.max_rows, max_width=200)
         except duckdb.Error as exc:  # the analyst's query: DuckDB's message (and candidates) says what is wrong
@@ -276,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sql", help="query the warehouse (read-only)")
     p.add_argument("query")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--raw-cells", action="store_true",
+                   help="csv: write text starting with = + - @ as stored (default: prefixed with ' so a "
+                        "spreadsheet shows it as text, not a formula)")
     p.add_argument("--max-rows", type=int, default=40)
     p.add_argument("--published", action="store_true",
                    help="query the latest published snapshot (what apps read; never blocked by a running load)")

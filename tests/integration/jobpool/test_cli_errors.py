@@ -61,6 +61,21 @@ def test_sql_still_answers(warehouse_home: Path) -> None:
     assert out.stdout.splitlines() == ["title,salary_min", "收银员,4000"]
 
 
+def test_sql_csv_neutralises_formula_cells(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "warehouse").mkdir(parents=True)
+    con = duckdb.connect(str(home / "warehouse" / "jobpool.duckdb"))
+    con.execute("create schema published")
+    con.execute("""create table published.open_jobs as select 'j1' as job_id, '=HYPERLINK("http://x")' as title""")
+    con.close()
+    query = "select title from published.open_jobs"
+    out = _jobpool(home, "sql", query, "--format", "csv")
+    assert out.returncode == 0, out
+    assert out.stdout.splitlines() == ["title", "\"'=HYPERLINK(\"\"http://x\"\")\""]
+    raw = _jobpool(home, "sql", query, "--format", "csv", "--raw-cells")
+    assert raw.stdout.splitlines() == ["title", "\"=HYPERLINK(\"\"http://x\"\")\""]
+
+
 def test_missing_warehouse_and_missing_file(tmp_path: Path) -> None:
     _assert_user_error(_jobpool(tmp_path / "empty", "sql", "select 1"), "no warehouse at")
     missing = tmp_path / "nope.csv"
