@@ -284,6 +284,10 @@ class SnapshotPool:
         return snap
 
     def _load_quietly(self, version: str) -> None:
+        try:  # a background load yields the CPU to the requests being served meanwhile (Linux: per thread)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):
+            pass
         try:
             self._load(version)
         except Exception:  # the next request tries again, or keeps reading the previous snapshot

@@ -152,7 +152,7 @@ def run(base: Path, n_postings: int, clients: int, seconds: float, republish_pos
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "jobpool.cli", "serve", "--port", str(port),
                                "--workers", str(workers)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=open(base / "server.log", "w"))
     base_url = f"http://127.0.0.1:{port}"
     publishes: list[dict[str, Any]] = []
     try:
@@ -168,9 +168,10 @@ def run(base: Path, n_postings: int, clients: int, seconds: float, republish_pos
 
         async def main() -> None:
             started = stats["started"] = time.monotonic()
-            until = [started + seconds]  # extended until both publishes are done (and 5 s after)
+            until = [started + seconds]  # extended until both publishes are done (and 15 s after)
             tasks = [asyncio.create_task(_client(i, base_url, until, stats, think)) for i in range(clients)]
             await asyncio.sleep(3)
+            until[0] = float("inf")  # keep reading while the pipeline publishes
             for k in range(2):  # publish twice while they read, one after the other (run_all's lock)
                 begin = time.monotonic()
                 proc = await asyncio.create_subprocess_exec(
@@ -179,7 +180,7 @@ def run(base: Path, n_postings: int, clients: int, seconds: float, republish_pos
                 code = await proc.wait()
                 publishes.append({"started_s": round(begin - started, 1),
                                   "finished_s": round(time.monotonic() - started, 1), "returncode": code})
-            until[0] = max(until[0], time.monotonic() + 5)
+            until[0] = max(started + seconds, time.monotonic() + 15)  # time to load and serve the last one
             await asyncio.gather(*tasks)
             stats["seconds"] = time.monotonic() - started
 
