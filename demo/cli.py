@@ -1,7 +1,8 @@
 """``jobpool-demo``: the demo and the benches, apart from the production ``jobpool`` command (which never
 imports the demo).
 
-    jobpool-demo [--seed N] [--scale X] [--local]     generate, serve, crawl, ingest, process, summarise
+    jobpool-demo [--seed N] [--scale X] [--local]     generate, serve, crawl, ingest (postings, stations,
+                                                      seekers), process, summarise, tour (demo/tour.py)
     jobpool-demo bench [-n N] [--incremental K] ...   the pipeline's stages on generated postings
     jobpool-demo profiles [-n N] [--seed S]           land N generated job-seeker profiles
 """

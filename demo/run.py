@@ -3,7 +3,8 @@
 Generates two job boards and two partner feeds, serves the boards on 127.0.0.1, delivers the feeds
 to the inbox, then (default) starts a real Airflow scheduler on SQLite and triggers the ``crawl``
 and ``ingest`` DAGs; the ``process`` DAG runs because their landing Asset events arrive. With
-``--local`` the same functions run in-process instead.
+``--local`` the same functions run in-process instead. Demo stations and job seekers (with the special
+groups) are landed first, so the run publishes the job radar; it ends with a tour (demo/tour.py).
 """
 
 from __future__ import annotations
@@ -159,7 +160,16 @@ def _run_airflow(root: Paths, env: dict[str, str], timeout: float = 900) -> None
               f"every landed batch processed", flush=True)
 
 
-def run_demo(seed: int = 7, scale: float = 1.0, use_airflow: bool = True) -> bool:
+def land_demo_profiles(root: Paths, seed: int = 7, n: int = 200) -> dict[str, Any]:
+    """Land the demo's job seekers so the process run publishes their matches (published.job_matches)."""
+    from demo.profiles import write_demo_profiles
+    from feeds.reference import ingest_reference
+
+    path = write_demo_profiles(root.demo / f"profiles-seed{seed}-n{n}.csv", seed, n)
+    return ingest_reference(path, "profile_demo", root=root)
+
+
+def run_demo(seed: int = 7, scale: float = 1.0, use_airflow: bool = True, tour: bool = True) -> bool:
     from demo.generate import generate_site
     from demo.server import serve
     from demo.stations import land_demo_stations
@@ -171,6 +181,8 @@ def run_demo(seed: int = 7, scale: float = 1.0, use_airflow: bool = True) -> boo
     print(f"generated demo sources in {site}: {summary.get('per_source', summary)}", flush=True)
     stations = land_demo_stations(root)  # the demo opts in: production publishes only stations it is sent
     print(f"demo stations (labelled （演示）): {stations['status']} {stations['batch_id']}", flush=True)
+    seekers = land_demo_profiles(root, seed)  # 求职画像 (宝妈, 银龄, 残疾 among them): the job radar's input
+    print(f"demo job seekers: {seekers['status']} {seekers['records']} profiles {seekers['batch_id']}", flush=True)
     with serve(site / "boards" / "jsonld_board") as jsonld, serve(site / "boards" / "plain_board") as plain:
         env = {
             "JOBPOOL_HOME": str(root.home),
@@ -201,4 +213,8 @@ def run_demo(seed: int = 7, scale: float = 1.0, use_airflow: bool = True) -> boo
     print('try: jobpool sql "select district_adcode, count(*) from published.open_jobs group by 1"')
     if not jobs:
         print("FAILED: nothing was published", flush=True)
+    elif tour:
+        from demo.tour import print_tour
+
+        print_tour(root)
     return ok and jobs > 0  # the demo's promise: published jobs, every source balanced
