@@ -63,6 +63,9 @@ STARTUP_TIMEOUT = 180.0
 ADMIN_USER = "admin"
 # Running tasks (e.g. in time.sleep) may ignore SIGTERM once their supervisor is gone; do not wait long.
 STOP_GRACE = 3.0
+#: seconds between tries of an api-server call that failed on the server's side (5xx, e.g. SQLite
+#: 'database is locked' while the scheduler writes) or never answered; the call is tried len + 1 times
+API_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
 
 
 def _free_ports(count: int) -> list[int]:
@@ -342,13 +345,24 @@ class AirflowStandalone:
         if auth:
             headers["Authorization"] = f"Bearer {self._get_token()}"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as resp:
-                payload = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace")
-            raise urllib.error.HTTPError(exc.url, exc.code, f"{exc.reason}: {detail}", exc.headers, None) from None
-        return json.loads(payload) if payload else None
+        # On SQLite, a write the api-server makes while the scheduler writes can fail with a 500
+        # ("Database error": the database is locked) and roll back, so trying again is safe; the first
+        # demo on a busy machine died of exactly that when it triggered its second DAG.
+        for delay in (*API_RETRY_DELAYS, None):
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as resp:
+                    payload = resp.read()
+                return json.loads(payload) if payload else None
+            except urllib.error.HTTPError as exc:
+                detail = exc.read().decode(errors="replace")
+                if exc.code < 500 or delay is None:
+                    raise urllib.error.HTTPError(exc.url, exc.code, f"{exc.reason}: {detail}", exc.headers,
+                                                 None) from None
+            except (urllib.error.URLError, TimeoutError, ConnectionError):
+                if delay is None:
+                    raise
+            time.sleep(delay)
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ DAG runs
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
