@@ -174,6 +174,49 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record_key(text: str) -> tuple[str, str]:
+    source, sep, record = text.partition(":")
+    if not sep or not source or not record:
+        raise UserError(f"{text!r}: name a posting as SOURCE:SOURCE_RECORD_ID (published.job_sources)")
+    return source, record
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Why two postings are (not) one job; with one posting, it against every other copy of its job."""
+    from transforms.dedup.explain import explain_pair, format_explanation
+    from warehouse.db import connect_reader
+
+    first = _record_key(args.posting)
+    con = connect_reader(paths().warehouse)
+    try:
+        if args.other:
+            others = [_record_key(args.other)]
+        else:
+            row = con.execute("select job_id, match_rule, match_score from core.posting "
+                              "where source = ? and source_record_id = ?", list(first)).fetchone()
+            if row is None:
+                raise UserError(f"no posting {args.posting} in core.posting")
+            if not args.json:
+                print(f"{args.posting}: job {row[0]}, {row[1]}, match_score {row[2]}")
+            others = con.execute("select source, source_record_id from core.posting where job_id = ? and not "
+                                 "(source = ? and source_record_id = ?) order by all", [row[0], *first]).fetchall()
+            if not others and not args.json:
+                print("  the only copy of its job")
+        results = []
+        for other in others:
+            try:
+                results.append(explain_pair(con, first, tuple(other)))
+            except LookupError as exc:
+                raise UserError(str(exc)) from exc
+    finally:
+        con.close()
+    if args.json:
+        _print_json(results)
+    else:
+        print("\n\n".join(format_explanation(r) for r in results))
+    return 0
+
+
 def print_summary() -> bool:
     from warehouse.steps import source_summary
 
@@ -285,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published", action="store_true",
                    help="query the latest published snapshot (what apps read; never blocked by a running load)")
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("explain", help="why two postings are, or are not, one job (match weights, vetoes)")
+    p.add_argument("posting", help="SOURCE:SOURCE_RECORD_ID")
+    p.add_argument("other", nargs="?", help="SOURCE:SOURCE_RECORD_ID (default: every other copy of its job)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("status", help="batches, jobs, quarantine and per-source reconciliation")
     p.set_defaults(func=cmd_status)

@@ -71,6 +71,7 @@ PUBLISHED = (
           scope="select distinct source, source_record_id from core.posting_change"),
     Model("employers", ("employer_key",), "employer_key",
           scope="select distinct employer_key from core.job_change where employer_key is not null"),
+    Model("job_redirects", order_by="retired_job_id"),
     Model("jobs_by_area", order_by="all"),
     Model("source_health", order_by="source", params=("as_of",)),
     # the 15-minute circle and the job radar (circle/publish.py: publish_circle), in build order

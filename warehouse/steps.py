@@ -198,6 +198,9 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
         lap = Laps()
         con.execute("begin")
         try:
+            for ddl in ("create table if not exists staging.job_merge (retired_job_id varchar, job_id varchar)",
+                        "create table if not exists staging.match_model (model varchar)"):
+                con.execute(ddl)  # a run deduplicated by an older version made neither
             run_sql(con, "staging/stg_posting_outcome.sql")
             lap("outcome")
             con.execute(
@@ -207,6 +210,7 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
             )
             run_sql(con, "core/posting.sql")
             run_sql(con, "core/posting_change.sql")
+            run_sql(con, "core/job_merge.sql", run_id=run_id)
             lap("posting")
             run_sql(con, "core/job.sql", **_trust())
             lap("job")
@@ -235,6 +239,8 @@ def load(root: Paths | None = None, run_id: str | None = None) -> StepResult:
                  sum(counts.values()), counts.get("new_job", 0), counts.get("merged_duplicate", 0),
                  counts.get("quarantined", 0)],
             )
+            con.execute("insert or replace into audit.match_model select ?, now(), model from staging.match_model",
+                        [run_id])
             con.execute("drop table staging.run_batch")
             lap("reconcile")
             con.execute("commit")

@@ -1,5 +1,7 @@
-"""Scored pairs → jobs: strongest edges first, in a fixed order; a conflict vetoes a join, and a
-posting pulled equally into two incompatible jobs joins neither."""
+"""Scored pairs → jobs: strongest edges first, in a fixed order; a veto (another store, site or
+shift, stated anywhere in either cluster) stops a join, and a posting pulled equally into two
+incompatible jobs joins neither. Two existing jobs may become one when a new copy bridges them and
+none of their copies vetoes it (run.py retires the younger id)."""
 
 from __future__ import annotations
 
@@ -7,23 +9,23 @@ from typing import Any
 
 import numpy as np
 
-from transforms.dedup.score import CONFLICT_CODES, GEO_CONFLICT_KM, SALARY_TOLERANCE, Nodes
+from transforms.dedup.model import THRESHOLD
+from transforms.dedup.score import GEO_CONFLICT_KM, SALARY_VETO, SHIFT_VETO_HOURS, VETO_CODES, Nodes
 
-THRESHOLD = 0.62  # match_score needed to join a cluster
 AMBIGUITY_MARGIN = 0.05  # a posting as strongly matched into two incompatible clusters joins neither
 
 
 class _Clusters:
-    """Union-find whose roots carry the cluster's known conflict attributes and existing job."""
+    """Union-find whose roots carry the cluster's known veto attributes."""
 
     def __init__(self, nodes: Nodes, members: np.ndarray, job: np.ndarray) -> None:
         c = nodes.cols
         self.parent = {int(m): int(m) for m in members}
         self.attrs: dict[int, dict[str, Any]] = {}
-        codes = {name: c[name + "_code"] for name in CONFLICT_CODES}
+        codes = {name: c[name + "_code"] for name in VETO_CODES}
         for m in members:
             m = int(m)
-            a: dict[str, Any] = {name: int(codes[name][m]) for name in CONFLICT_CODES if codes[name][m] >= 0}
+            a: dict[str, Any] = {name: int(codes[name][m]) for name in VETO_CODES if codes[name][m] >= 0}
             if not np.isnan(c["sal_min"][m]):
                 a["sal_min"] = float(c["sal_min"][m])
             if not np.isnan(c["sal_max"][m]):
@@ -32,8 +34,9 @@ class _Clusters:
                 a["geo"] = (float(c["lat"][m]), float(c["lon"][m]))
             if not np.isnan(c["shift"][m]):
                 a["night"] = bool(c["shift"][m])
-            if job[m] >= 0:
-                a["job"] = int(job[m])
+            for end in ("hours_start", "hours_end"):
+                if not np.isnan(c[end][m]):
+                    a[end] = float(c[end][m])
             self.attrs[m] = a
 
     def find(self, x: int) -> int:
@@ -51,7 +54,11 @@ class _Clusters:
             if vb is None or va == vb:
                 continue
             if key in ("sal_min", "sal_max"):
-                if abs(va - vb) / max(abs(va), abs(vb), 1e-9) <= SALARY_TOLERANCE:
+                if abs(va - vb) / max(abs(va), abs(vb), 1e-9) <= SALARY_VETO:
+                    continue
+            elif key in ("hours_start", "hours_end"):
+                gap = abs(va - vb)
+                if min(gap, 24 - gap) < SHIFT_VETO_HOURS:
                     continue
             elif key == "geo":
                 if np.hypot((va[0] - vb[0]) * 111.0, (va[1] - vb[1]) * 111.0 * np.cos(np.radians(va[0]))) \
@@ -60,12 +67,14 @@ class _Clusters:
             return False
         return True
 
-    def union(self, x: int, y: int) -> bool:
+    def union(self, x: int, y: int, force: bool = False) -> bool:
+        """Join the clusters of x and y unless a veto attribute conflicts (``force``: join anyway,
+        for the copies of one existing job, which stay one job whatever the current rules say)."""
         rx, ry = self.find(x), self.find(y)
         if rx == ry:
             return True
         ax, ay = self.attrs[rx], self.attrs[ry]
-        if not self._compatible(ax, ay):
+        if not force and not self._compatible(ax, ay):
             return False
         if ry < rx:
             rx, ry, ax, ay = ry, rx, ay, ax
@@ -111,24 +120,27 @@ def _detach_ambiguous(root: np.ndarray, a: np.ndarray, b: np.ndarray, score: np.
 
 
 def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
-            job: np.ndarray, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+            job: np.ndarray, threshold: float = THRESHOLD,
+            joined: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Cluster root per node, and per node the score of its best edge inside its cluster (nan: alone).
-    ``job``: per node the code of the existing job it belongs to (-1: none).
+    ``job``: per node the code of the existing job it belongs to (-1: none); ``joined``: edges between
+    the copies of each existing job, joined first and unconditionally.
 
     Edges at or above ``threshold`` are taken strongest first. Connected components that are already
-    consistent (no two known values of a conflict attribute differ, at most one existing job) are
-    accepted as they are, vectorised; only the others run the constrained union-find in Python."""
+    consistent (no two known values of a veto attribute differ) are accepted as they are, vectorised;
+    only the others run the constrained union-find in Python."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     n = len(nodes)
     keep = score >= threshold
     a, b, score = a[keep], b[keep], score[keep]
+    ja, jb = joined if joined is not None else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     # strongest first; equal scores by node (pairs arrive from SQL in no fixed order, and which of two
     # equally strong edges is taken first decides a conflict: the same input must give the same jobs)
     order = np.lexsort((b, a, -score))
     a, b, score = a[order], b[order], score[order]
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    graph = coo_matrix((np.ones(len(a) + len(ja), dtype=np.int8), (np.r_[ja, a], np.r_[jb, b])), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
     consistent = np.ones(comp.max() + 1 if n else 0, dtype=bool)
     order = np.argsort(comp, kind="stable")
@@ -146,16 +158,18 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
         return lo, hi
 
     c = nodes.cols
-    exact = [c[name + "_code"] for name in CONFLICT_CODES]
-    exact.append(job)
-    for codes in exact:
+    for codes in (c[name + "_code"] for name in VETO_CODES):
         lo, hi = minmax(np.where(codes >= 0, codes, np.nan))
         consistent &= ~(hi > lo)
     lo, hi = minmax(c["shift"])
     consistent &= ~(hi > lo)
+    # a spread of hours this small is never another shift; bigger ones are checked exactly
+    for end in ("hours_start", "hours_end"):
+        lo, hi = minmax(c[end])
+        consistent &= ~((hi - lo) >= SHIFT_VETO_HOURS)
     for name in ("sal_min", "sal_max"):
         lo, hi = minmax(c[name])
-        consistent &= ~((hi - lo) > SALARY_TOLERANCE * hi)
+        consistent &= ~((hi - lo) > SALARY_VETO * hi)
     for name in ("lat", "lon"):  # a spread this small can never be a conflict; bigger ones are checked exactly
         lo, hi = minmax(c[name])
         consistent &= ~((hi - lo) * 111.0 > GEO_CONFLICT_KM / 2)
@@ -167,6 +181,9 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
     if slow.any():
         members = np.flatnonzero(~consistent[comp])
         uf = _Clusters(nodes, members, job)
+        forced = ~consistent[comp[ja]]
+        for x, y in zip(ja[forced].tolist(), jb[forced].tolist(), strict=True):
+            uf.union(x, y, force=True)
         for x, y in zip(a[slow].tolist(), b[slow].tolist(), strict=True):
             uf.union(x, y)
         root[members] = [uf.find(m) for m in members.tolist()]

@@ -1,8 +1,11 @@
 """One deduplication run: this run's postings against each other and the pool in core, read-only.
 
-Writes the staging assignment (job id, rule, score per posting); only ``load`` changes core."""
+Registers the assignment (job id, rule, score per posting), the jobs a bridging copy merges
+(retired id → surviving id) and the run's estimated match weights; only ``load`` changes core."""
 
 from __future__ import annotations
+
+import json
 
 import duckdb
 import numpy as np
@@ -21,7 +24,8 @@ from transforms.dedup.blocking import (
     node_features_sql,
 )
 from transforms.dedup.cluster import _same_job_edges, cluster
-from transforms.dedup.score import _concat, link_scores, load_nodes, pair_features
+from transforms.dedup.model import Model, estimate, match_probability
+from transforms.dedup.score import _concat, compare, load_nodes
 
 RUN_ORDER = "batch_started_at, batch_id, record_index"
 
@@ -146,23 +150,32 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """)
     pairs = con.sql(candidate_pairs_sql("dd_keys") + f" where a < {n_run}").fetchnumpy()
     a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)
-    score = link_scores(pair_features(nodes, a, b))
+    order = np.lexsort((b, a))  # SQL returns pairs in no fixed order; EM's sample and sums must not depend on it
+    a, b = a[order], b[order]
+    comparisons = compare(nodes, a, b)
+    model = estimate(comparisons)
+    score = match_probability(model, comparisons)
     job = np.concatenate([np.full(n_run, -1, np.int64), con.sql(
         "select (hash(job_id) >> 1)::bigint as j from dd_core_nodes order by node").fetchnumpy()["j"]])
     # an existing job's copies enter clustering already joined, so its every known detail constrains
-    # who may join it; these edges come first and never count as a posting's match score
+    # who may join it; these edges never count as a posting's match score
     job_a, job_b = _same_job_edges(job[n_run:])
-    a, b = np.concatenate([job_a + n_run, a]), np.concatenate([job_b + n_run, b])
-    score = np.concatenate([np.ones(len(job_a)), score])
-    root, best = cluster(nodes, a, b, score, job)
+    root, best = cluster(nodes, a, b, score, job, joined=(job_a + n_run, job_b + n_run))
+    _register_model(con, model)
     return _assign(con, root, best, nodes.sig[:n_run])
+
+
+def _register_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """The run's weights as ``dedup_model`` (one row, JSON), kept with the run so a merge can be explained."""
+    con.register("dedup_model", pa.table({"model": [json.dumps(model.as_dict(), ensure_ascii=False)]}))
 
 
 def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, run_sig: np.ndarray) -> pa.Table:
     """Job ids, rules and scores → a table keyed by (batch_id, record_index) for every landed record
-    of the run (exact copies and unchanged records included). A cluster with an existing posting
-    takes its job (clustering never puts two existing jobs in one cluster); a new cluster is named
-    after its earliest posting (nodes are numbered earliest first, and a root is its smallest node)."""
+    of the run (exact copies and unchanged records included). A cluster with existing postings takes
+    the oldest of their jobs and retires the others (``dd_job_merge``: retired_job_id → job_id); a new
+    cluster is named after its earliest posting (nodes are numbered earliest first, and a root is its
+    smallest node)."""
     n_run = len(run_sig)
     signatures = pa.ListArray.from_arrays(pa.array(np.arange(0, (n_run + 1) * NUM_PERM, NUM_PERM, dtype=np.int32)),
                                           pa.array(run_sig.reshape(-1)))
@@ -174,11 +187,29 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
     parsed_m = ", ".join(f"coalesce(f.{k}, '') as {k}" for k in (*PARSED, "emp_core"))
     parsed_out = ",\n            ".join(f"coalesce(m.{k}, first_copy.{k}, k.match_{k}) as match_{k}" for k in PARSED)
     parsed_out += ",\n            coalesce(m.emp_core, first_copy.emp_core, k.match_employer) as match_employer"
+    # a cluster holding copies of several existing jobs (a new copy bridged them) keeps the oldest job's
+    # id (earliest copy, then id); the others are retired into it
+    con.execute("""
+        create or replace temp table dd_cluster_jobs as
+        with job_age as (
+            select job_id, min(coalesce(date_posted, date '9999-12-31')) as first_day
+            from dd_core_nodes group by job_id
+        )
+        select distinct d.root, c.job_id, a.first_day
+        from dd_root d join dd_core_nodes c using (node) join job_age a using (job_id)
+    """)
+    con.execute("create or replace temp table dd_survivor as select root, arg_min(job_id, (first_day, job_id)) "
+                "as job_id from dd_cluster_jobs group by root")
+    con.execute("""
+        create or replace temp table dd_job_merge as
+        select distinct c.job_id as retired_job_id, s.job_id
+        from dd_cluster_jobs c join dd_survivor s using (root) where c.job_id <> s.job_id
+    """)
     table = con.sql(f"""
         with clusters as (
-            select root, count(*) as size, any_value(c.job_id) as existing_job
-            from dd_root left join dd_core_nodes c using (node)
-            group by root
+            select d.root, count(*) as size, any_value(s.job_id) as existing_job
+            from dd_root d left join dd_survivor s using (root)
+            group by d.root
         ),
         new_ids as (
             select r.node as root, md5(r.source || '|' || r.source_record_id) as h, r.content_hash
@@ -200,7 +231,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
             left join new_ids i on i.root = d.root
         )
         select r.batch_id, r.record_index, r.copy_rank, r.known_job_id is not null as record_known,
-            coalesce(m.job_id, first_copy.job_id, r.known_job_id) as job_id,
+            coalesce(m.job_id, first_copy.job_id, merged.job_id, r.known_job_id) as job_id,
             case when r.copy_rank > 1 then 'exact_copy_in_run'
                  when r.same_content then 'exact_record'
                  else m.match_rule end as match_rule,
@@ -213,6 +244,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
         left join matched first_copy
                on r.copy_rank > 1 and first_copy.source = r.source and first_copy.source_record_id = r.source_record_id
         left join core.posting k on r.same_content and k.source = r.source and k.source_record_id = r.source_record_id
+        left join dd_job_merge merged on merged.retired_job_id = r.known_job_id
     """).to_arrow_table()
     for name in ("dd_root", "dd_sig"):
         con.unregister(name)

@@ -1,5 +1,14 @@
-"""Pairwise evidence and the match score: which details conflict (another branch, shift, pay beyond
-rounding) and how strongly employer, title, description and details agree."""
+"""Pairwise evidence: each comparison as a graded level (Fellegi–Sunter), and the few vetoes that
+are decisive on their own (another store, site or shift).
+
+Why graded: a re-post updates details (headcount 5名→6名, working hours, contact, pay unit), so one
+differing detail is evidence against a match, not proof. How much evidence each level is comes from
+the data (``transforms/dedup/model.py`` estimates m/u probabilities by EM on every run's candidate
+pairs). Only what no re-post changes stays a veto: two stated branches, towns or street numbers,
+source coordinates more than 0.5 km apart, day vs night shift (or working hours starting or ending
+≥ 2 h apart), pay more than 30 % apart (beyond rounding in copies of the same week: two offers),
+another district, and more than 90 days between the copies (a vacancy re-opened after that is a new
+job: docs/dedup.md)."""
 
 from __future__ import annotations
 
@@ -11,12 +20,37 @@ import pyarrow as pa
 
 from transforms.dedup.blocking import NUM_PERM, minhash
 
-SALARY_TOLERANCE = 0.015  # relative: 8万/年 vs 6600元/月 is rounding; 4400 vs 4500 is another job
+SALARY_TOLERANCE = 0.015  # relative: 8万/年 vs 6600元/月 is rounding, "the same pay"
+SALARY_VETO = 0.30  # relative: pay this far apart is another offer, not an updated one
 GEO_CONFLICT_KM = 0.5
+SHIFT_VETO_HOURS = 2  # working hours starting or ending this far apart are another shift
 MAX_DAYS_APART = 90
-#: fields that, when both postings state them and they differ, make two different jobs
-CONFLICT_CODES = ("district", "branch", "town", "road_no", "hours", "headcount", "contact")
-CODED = ("emp_core", "title_norm", *CONFLICT_CODES)
+#: stated on both copies and different → two different vacancies (a store, a site, a district)
+VETO_CODES = ("district", "branch", "town", "road_no")
+BRANCH_SUFFIX_RX = "(分店|门店|分公司|分部|店)$"
+#: compared for equality only, as 63-bit hashes (-1: not stated)
+CODED = ("emp_core", "title_norm", *VETO_CODES, "hours", "headcount", "contact")
+
+#: the comparisons and their levels, in the order of the columns of ``Comparisons.levels``.
+#: Level -1 (either copy does not state it) is no evidence either way, as in Splink's null level.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "title": ("same", "similar ≥ 0.75", "related ≥ 0.5", "different"),
+    "description": ("near-identical ≥ 0.75", "similar ≥ 0.5", "overlapping ≥ 0.25", "different"),
+    "employer": ("same key", "same trade name only"),
+    # pay apart in copies of one week is two offers; weeks later it may be the same vacancy's raise
+    "salary": ("same ≤ 1.5 %", "close ≤ 10 %", "apart ≤ 30 %, same week", "apart ≤ 30 %, weeks later",
+               "面议 vs a figure"),
+    "headcount": ("same", "different"),
+    "contact": ("same", "different"),
+    "hours": ("same", "different"),
+    "town": ("same", "different"),
+    "road_no": ("same", "different"),
+    "branch": ("same", "different"),
+    "coordinates": ("≤ 0.5 km", "farther"),
+    "days_apart": ("≤ 3", "≤ 14", "≤ 45", "≤ 90"),
+}
+COMPARISONS = tuple(LEVELS)
+VETOES = ("district", "branch", "town", "road_no", "coordinates", "shift", "salary", "days_apart")
 
 
 @dataclass
@@ -30,6 +64,18 @@ class Nodes:
         return len(self.sig)
 
 
+@dataclass
+class Comparisons:
+    """Per candidate pair: the level of each comparison (int8, -1 = not stated by both) and which
+    veto, if any, makes it two different vacancies whatever the evidence."""
+
+    levels: np.ndarray  # pairs × len(COMPARISONS)
+    veto: np.ndarray  # pairs, int8: index into VETOES, -1 = none
+
+    def __len__(self) -> int:
+        return len(self.veto)
+
+
 def _both(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xa, xb = x[a], x[b]
     return xa, xb, (xa >= 0) & (xb >= 0) if xa.dtype.kind in "iu" else ~np.isnan(xa) & ~np.isnan(xb)
@@ -40,69 +86,111 @@ def _rel_diff(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
         return np.abs(xa - xb) / np.maximum(np.maximum(np.abs(xa), np.abs(xb)), 1e-9)
 
 
-def pair_features(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-pair evidence: conflicts (bool) and similarities (0..1), all vectorised."""
+def _graded(value: np.ndarray, known: np.ndarray, bounds: tuple[float, ...], descending: bool) -> np.ndarray:
+    """Level index of ``value`` against ``bounds`` (first bound met wins); -1 where not known."""
+    out = np.full(len(value), len(bounds), dtype=np.int8)
+    for level, bound in reversed(list(enumerate(bounds))):
+        out[(value >= bound) if descending else (value <= bound)] = level
+    out[~known] = -1
+    return out
+
+
+def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
+    """The comparison vector of every pair (a[i], b[i]), vectorised."""
     from rapidfuzz.distance import Indel
     from rapidfuzz.process import cpdist
 
     c = nodes.cols
-    out: dict[str, np.ndarray] = {}
-    for name in CONFLICT_CODES:
+    n = len(a)
+    levels = np.full((n, len(COMPARISONS)), -1, dtype=np.int8)
+    col = {name: i for i, name in enumerate(COMPARISONS)}
+    veto = np.full(n, -1, dtype=np.int8)
+
+    def set_veto(mask: np.ndarray, name: str) -> None:
+        veto[mask & (veto < 0)] = VETOES.index(name)
+
+    for name in ("headcount", "contact", "hours", "town", "road_no", "branch"):
         xa, xb, known = _both(c[name + "_code"], a, b)
-        out[f"{name}_known"] = known
-        out[f"{name}_eq"] = known & (xa == xb)
+        levels[:, col[name]] = np.where(known, np.where(xa == xb, 0, 1), -1)
+    xa, xb, known = _both(c["emp_core_code"], a, b)
+    levels[:, col["employer"]] = np.where(known, np.where(xa == xb, 0, 1), -1)
+    for name in VETO_CODES:
+        xa, xb, known = _both(c[name + "_code"], a, b)
+        set_veto(known & (xa != xb), name)
+
     lat_a, lat_b, geo = _both(c["lat"], a, b)
     lon_a, lon_b = c["lon"][a], c["lon"][b]
     km = np.hypot((lat_a - lat_b) * 111.0, (lon_a - lon_b) * 111.0 * np.cos(np.radians(np.nan_to_num(lat_a))))
-    out["geo_known"], out["geo_near"] = geo, geo & (km <= GEO_CONFLICT_KM)
+    levels[:, col["coordinates"]] = np.where(geo, np.where(km <= GEO_CONFLICT_KM, 0, 1), -1)
+    set_veto(geo & (km > GEO_CONFLICT_KM), "coordinates")
+
+    shift_a, shift_b, shift = _both(c["shift"], a, b)
+    other_shift = shift & (shift_a != shift_b)
+    for end in ("hours_start", "hours_end"):
+        xa, xb, known = _both(c[end], a, b)
+        gap = np.abs(xa - xb)
+        other_shift |= known & (np.minimum(gap, 24 - gap) >= SHIFT_VETO_HOURS)
+    set_veto(other_shift, "shift")
+
     smin_a, smin_b, smin = _both(c["sal_min"], a, b)
     smax_a, smax_b, smax = _both(c["sal_max"], a, b)
-    sal_off = (smin & (_rel_diff(smin_a, smin_b) > SALARY_TOLERANCE)) | (
-        smax & (_rel_diff(smax_a, smax_b) > SALARY_TOLERANCE))
-    out["sal_known"], out["sal_eq"] = smin, smin & ~sal_off
-    sal_open = c["sal_open"]
-    out["sal_open_vs_paid"] = (sal_open[a] & ~np.isnan(smin_b)) | (sal_open[b] & ~np.isnan(smin_a))
-    shift_a, shift_b, shift = _both(c["shift"], a, b)
-    out["night_off"] = shift & (shift_a != shift_b)
+    diff = np.fmax(np.where(smin, _rel_diff(smin_a, smin_b), np.nan), np.where(smax, _rel_diff(smax_a, smax_b), np.nan))
+    paid = smin | smax
+    salary = _graded(np.nan_to_num(diff), paid, (SALARY_TOLERANCE, 0.10, SALARY_VETO), descending=False)
+    set_veto(paid & (salary == 3), "salary")
     day_a, day_b, days = _both(c["day"], a, b)  # -1: unknown
-    out["days"] = np.where(days, np.abs(day_a - day_b), 0)
-    out["emp_eq"] = c["emp_core_code"][a] == c["emp_core_code"][b]
-    conflict = out["geo_known"] & ~out["geo_near"]
-    for name in CONFLICT_CODES:
-        conflict |= out[f"{name}_known"] & ~out[f"{name}_eq"]
-    out["conflict"] = (
-        conflict
-        | (out["sal_known"] & ~out["sal_eq"])
-        | out["night_off"]
-        | (out["days"] > MAX_DAYS_APART)
-    )
-    # the costlier similarities only where no conflict already decided the pair
-    live = np.flatnonzero(~out["conflict"])
-    la, lb = a[live], b[live]
-    tca, tcb = c["title_norm_code"][la], c["title_norm_code"][lb]
-    title_sim = np.where((tca >= 0) & (tca == tcb), 1.0, 0.0)
-    fuzzy = np.flatnonzero((tca >= 0) & (tcb >= 0) & (tca != tcb))
+    apart = np.abs(day_a - day_b)
+    salary[salary == 3] = 2
+    # copies of one week whose pay differs beyond rounding are two offers (a copy copies the pay);
+    # a re-post weeks later may carry a raise: graded, not vetoed
+    set_veto(paid & (salary >= 1) & days & (apart <= 7), "salary")
+    salary[(salary == 2) & days & (apart > 7)] = 3
+    sal_open, stated = c["sal_open"], ~np.isnan(c["sal_min"]) | ~np.isnan(c["sal_max"])
+    open_vs_paid = (sal_open[a] & stated[b]) | (sal_open[b] & stated[a])
+    salary[open_vs_paid] = 4
+    levels[:, col["salary"]] = salary
+
+    levels[:, col["days_apart"]] = _graded(apart, days, (3, 14, 45, MAX_DAYS_APART), descending=False)
+    set_veto(days & (apart > MAX_DAYS_APART), "days_apart")
+    levels[levels[:, col["days_apart"]] == 4, col["days_apart"]] = 3
+
+    tca, tcb = c["title_norm_code"][a], c["title_norm_code"][b]
+    title_known = (tca >= 0) & (tcb >= 0)
+    title_sim = np.where(title_known & (tca == tcb), 1.0, 0.0)
+    fuzzy = np.flatnonzero(title_known & (tca != tcb))
     if len(fuzzy):
         title = c["title_norm"]
-        title_sim[fuzzy] = cpdist(title[la[fuzzy]], title[lb[fuzzy]], scorer=Indel.normalized_similarity, workers=-1)
-    out["title_sim"] = np.zeros(len(a))
-    out["title_sim"][live] = title_sim
-    out["text_sim"] = np.zeros(len(a))
-    for start in range(0, len(live), 1_000_000):  # bounded memory: pairs × NUM_PERM compares per chunk
-        part = live[start:start + 1_000_000]
-        out["text_sim"][part] = (nodes.sig[a[part]] == nodes.sig[b[part]]).mean(axis=1)
-    return out
+        title_sim[fuzzy] = cpdist(title[a[fuzzy]], title[b[fuzzy]], scorer=Indel.normalized_similarity, workers=-1)
+    levels[:, col["title"]] = np.where(
+        title_known & (tca == tcb), 0, _graded(title_sim, title_known, (1.01, 0.75, 0.5), descending=True))
+
+    empty = c["no_text"]
+    text_known = ~empty[a] & ~empty[b]
+    text_sim = np.zeros(n)
+    for start in range(0, n, 1_000_000):  # bounded memory: pairs × NUM_PERM compares per chunk
+        part = slice(start, start + 1_000_000)
+        text_sim[part] = (nodes.sig[a[part]] == nodes.sig[b[part]]).mean(axis=1)
+    levels[:, col["description"]] = _graded(text_sim, text_known, (0.75, 0.5, 0.25), descending=True)
+    return Comparisons(levels, veto)
 
 
 def load_nodes(con: duckdb.DuckDBPyConnection, features: str, stored: bool = False) -> Nodes:
     """Fetch ``features`` (ordered by node, nodes 0..n-1) into arrays; MinHash the clauses (``stored``:
     take the signature from ``text_signature`` where the pool has one).
     Fields compared only for equality arrive as 63-bit hashes (-1: not stated), computed by DuckDB."""
-    codes = ", ".join(f"case when coalesce({c}, '') = '' then -1 else (hash({c}) >> 1)::bigint end as {c}_code"
-                      for c in CODED)
+    def code(c: str) -> str:
+        # a branch is compared without its suffix: 三里屯店, 三里屯分店 and 三里屯门店 are one store
+        value = f"regexp_replace({c}, '{BRANCH_SUFFIX_RX}', '')" if c == "branch" else c
+        return f"case when coalesce({value}, '') = '' then -1 else (hash({value}) >> 1)::bigint end as {c}_code"
+
+    codes = ", ".join(code(c) for c in CODED)
     floats = ", ".join(f"coalesce({c}, 'NaN'::double) as {c}" for c in ("lat", "lon", "sal_min", "sal_max"))
     extra = ", text_signature" if stored else ""
     table = con.sql(f"select {codes}, {floats}, coalesce(title_norm, '') as title_norm, night, sal_open, "
+                    f"coalesce(try_cast(regexp_extract(coalesce(hours, ''), '^(\\d{{1,2}})', 1) as double), "
+                    f"'NaN'::double) as hours_start, "
+                    f"coalesce(try_cast(regexp_extract(coalesce(hours, ''), '-(\\d{{1,2}}):', 1) as double), "
+                    f"'NaN'::double) as hours_end, "
                     f"coalesce(day, -1) as day, clauses{extra} from {features} order by node").to_arrow_table()
     cols = {name: table.column(name).to_numpy() for name in table.column_names
             if name not in ("clauses", "text_signature")}
@@ -116,29 +204,8 @@ def load_nodes(con: duckdb.DuckDBPyConnection, features: str, stored: bool = Fal
         if has.any():
             values = kept.filter(pa.array(has)).flatten().to_numpy(zero_copy_only=False).astype(np.uint32)
             sig[has] = values.reshape(-1, NUM_PERM)
+    cols["no_text"] = (sig == np.iinfo(np.uint32).max).all(axis=1)
     return Nodes(cols, sig)
-
-
-#: log-odds that two non-conflicting postings are one vacancy, per agreeing detail (hand-set from
-#: the labelled demo sites: what duplicates share far more often than look-alike vacancies do)
-WEIGHTS = {
-    "sal_eq": 2.0, "headcount_eq": 1.0, "contact_eq": 0.5, "branch_eq": 0.7, "town_eq": 0.5,
-    "road_no_eq": 0.7, "hours_eq": 0.3, "geo_near": 0.5, "emp_eq": 0.3,
-    "sal_open_vs_paid": -2.5,  # 面议 on one copy, a figure on the other: usually another vacancy
-}
-BIAS = -1.0
-TITLE_WEIGHT, TEXT_WEIGHT, DAYS_WEIGHT, DAYS_FREE = 2.0, 2.0, 0.08, 7
-
-
-def link_scores(feats: dict[str, np.ndarray]) -> np.ndarray:
-    """match_score in 0..1 per pair (0 for a conflicting pair): a logistic over the evidence."""
-    logit = np.full(len(feats["conflict"]), BIAS)
-    for name, weight in WEIGHTS.items():
-        logit += weight * feats[name]
-    logit += TITLE_WEIGHT * (feats["title_sim"] - 0.5) + TEXT_WEIGHT * (feats["text_sim"] - 0.5)
-    logit -= DAYS_WEIGHT * np.maximum(feats["days"] - DAYS_FREE, 0)
-    score = 1.0 / (1.0 + np.exp(-logit))
-    return np.where(feats["conflict"], 0.0, score)
 
 
 def _concat(first: Nodes, second: Nodes) -> Nodes:

@@ -17,7 +17,7 @@ from landing.paths import Paths
 from transforms.dedup.blocking import block_keys_sql, candidate_pairs_sql, minhash
 from transforms.dedup.cluster import cluster
 from transforms.dedup.evaluate import quality
-from transforms.dedup.score import CONFLICT_CODES, Nodes
+from transforms.dedup.score import CODED, Nodes
 from warehouse.steps import deduplicate, normalise, stage
 
 DUTIES = "负责商品上架、补货、陈列及价签核对；做好货架及库区的清洁卫生；协助盘点，及时反馈临期和缺货商品"
@@ -221,10 +221,10 @@ def test_equally_strong_edges_give_the_same_jobs_in_any_order() -> None:
     """Pairs come from SQL in no fixed order; a posting between two stores it matches equally well
     must land in the same job whichever edge arrives first (a rerun is idempotent)."""
     n = 3
-    cols = {f"{name}_code": np.full(n, -1, np.int64) for name in CONFLICT_CODES}
+    cols = {f"{name}_code": np.full(n, -1, np.int64) for name in CODED}
     cols["branch_code"] = np.array([1, -1, 2])  # store 1, not stated, store 2
     cols["road_no_code"] = np.array([-1, 7, -1])  # the middle one states a street number: not vague
-    for name in ("lat", "lon", "sal_min", "sal_max", "shift"):
+    for name in ("lat", "lon", "sal_min", "sal_max", "shift", "hours_start", "hours_end"):
         cols[name] = np.full(n, np.nan)
     nodes = Nodes(cols, np.zeros((n, 16), np.uint32))
     job = np.full(n, -1, np.int64)

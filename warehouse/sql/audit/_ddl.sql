@@ -102,3 +102,12 @@ create table if not exists audit.match_run (
     matches             bigint,
     seconds             double
 );
+
+-- audit.match_model: one row per process run that deduplicated: the Fellegi–Sunter weights it
+-- estimated by EM (JSON: lambda, pairs, per comparison level m, u and weight = log2(m/u)), so every
+-- match_score in core.posting can be explained with the weights that made it (`jobpool explain`).
+create table if not exists audit.match_model (
+    run_id              varchar primary key,
+    estimated_at        timestamptz not null,
+    model               varchar not null
+);

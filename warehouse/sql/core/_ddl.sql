@@ -260,3 +260,13 @@ create table if not exists core.posting_change (
     source              varchar not null,
     source_record_id    varchar not null
 );
+
+-- core.job_redirect: one row per job id retired because a later copy showed two jobs are one vacancy
+-- (deduplication merged them; the older job keeps its id). Apps holding a retired id resolve it here
+-- (published.job_redirects, the API's /jobs/{id}); a chain of merges always points at the live job.
+create table if not exists core.job_redirect (
+    retired_job_id      varchar primary key,
+    job_id              varchar not null,   -- the job it is now part of (never itself retired)
+    merged_at           timestamptz not null,
+    run_id              varchar
+);

@@ -17,6 +17,7 @@
 -- core.job.field_sources names the copy (source:source_record_id) each group came from.
 -- Reads (besides core.posting and core.job):
 --   staging.posting_outcome: this run's records and their outcome (staging/stg_posting_outcome.sql)
+--   staging.job_merge: jobs this run merged (retired_job_id → job_id; core/job_merge.sql moved their copies)
 --   core_posting_before (source, source_record_id, job_id), a temp table warehouse/steps.py load makes
 --     just before core/posting.sql: the job each re-landed record belonged to before this run
 -- Parameters (warehouse/steps.py _trust, from warehouse/survivorship.toml): {{ trust_sources }},
@@ -27,7 +28,11 @@ union
 select distinct previous.job_id   -- jobs a changed record moved away from
 from staging.posting_outcome as o
 join core_posting_before as previous using (source, source_record_id)
-where o.outcome in ('new_job', 'merged_duplicate');
+where o.outcome in ('new_job', 'merged_duplicate')
+union
+select retired_job_id from staging.job_merge   -- merged jobs: the retired one goes, the survivor grows
+union
+select job_id from staging.job_merge;
 
 insert into core.job_change  -- for publish: each touched job, with the employer it had
 select job_id, employer_key from core.job where job_id in (select job_id from touched_jobs);

@@ -15,6 +15,16 @@ select batch_id, record_index, copy_rank,  -- copy_rank: a record delivered twic
     record_known
 from dedup_assignment;
 
+-- One row per existing job a new copy bridged into an older one: the retired id and the job it now is
+-- (load moves its copies and records the redirect in core.job_redirect).
+create or replace table staging.job_merge as
+select retired_job_id, job_id from dd_job_merge;
+
+-- One row: the Fellegi–Sunter weights this run estimated (JSON: lambda, per comparison level m, u and
+-- weight = log2(m/u)); load keeps it in audit.match_model, `jobpool explain` reads it.
+create or replace table staging.match_model as
+select model from dedup_model;
+
 create view staging.posting_matched as
 select n.*,
     a.copy_rank,

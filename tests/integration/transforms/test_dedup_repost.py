@@ -1,0 +1,92 @@
+"""Temporal duplicates and job merges through the real steps on a real DuckDB file: a re-post weeks
+later under a new id, with details updated, joins its job (first seen stays, last seen moves); a later
+copy that bridges two jobs of earlier runs merges them and the retired id keeps resolving; and
+``jobpool explain`` says why, with the weights the run estimated."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from jobpool.cli import main
+from jobpool.pipeline import run_all
+from landing.paths import Paths
+from tests.integration.transforms.test_dedup import _jobs, _land, description, vacancy
+
+COOK = ("泗水县盛泓颐养中心因业务发展需要，现招聘炒锅厨师5名。负责中餐热菜烹饪；负责菜品的出品质量；做好厨房卫生及食材管理。"
+        "要求：两年以上厨师经验，身体健康，持健康证。工作时间：9:00-19:00，包吃住。")
+COOK_REPOST = ("泗水县盛泓颐养中心因业务发展需要，现招聘炒锅厨师6名。\n1、负责中餐热菜烹饪\n2、负责菜品的出品质量\n"
+               "3、做好厨房卫生及食材管理\n要求：\n1、两年以上厨师经验\n2、身体健康，持健康证\n工作时间：9:00-19:00，包吃住。")
+
+
+def cook(**overrides: str) -> dict[str, str]:
+    base = {"title": "炒锅厨师", "description": COOK, "hiring_organization": "泗水县盛泓颐养中心",
+            "job_location": "济宁市泗水县泉林镇", "base_salary": "4500-8000元/月", "employment_type": "全职",
+            "date_posted": "2025-05-12"}
+    return {**base, **overrides}
+
+
+def test_repost_weeks_later_joins_its_job_first_seen_stays(home: Paths) -> None:
+    _land(home, "board_a", [cook(source_record_id="jp-1")])
+    run_all(home)
+    first = _jobs(home, "core.posting")
+    # 18 days later, a new id on the same board: title shortened, pay without unit, headcount 5→6,
+    # text re-wrapped into numbered lines
+    _land(home, "board_a", [cook(source_record_id="jp-2", title="厨师", base_salary="4500-8000",
+                                 description=COOK_REPOST, date_posted="2025-05-30")])
+    run_all(home)
+    second = _jobs(home, "core.posting")
+    assert second["jp-2"] == second["jp-1"] == first["jp-1"]
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    job = con.execute("select date_posted, n_postings, first_seen_at, last_seen_at from core.job").fetchall()
+    seen = con.execute("select min(first_seen_at), max(last_seen_at) from core.posting").fetchone()
+    con.close()
+    assert len(job) == 1
+    date_posted, n, first_seen, last_seen = job[0]
+    assert str(date_posted) == "2025-05-12" and n == 2  # the job's first date stays the first copy's
+    assert (first_seen, last_seen) == seen  # first seen from the first copy, last seen moved to the re-post
+
+
+def test_a_bridging_copy_merges_two_jobs_and_the_old_id_redirects(home: Paths,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # two copies of one vacancy that do not look alike enough to link: shop name + short text vs
+    # legal name + boilerplate-wrapped text, other title wording, pay stated in one only → two jobs
+    _land(home, "board_a", [vacancy("鸿远", source_record_id="shop", hiring_organization="鸿远超市（古槐店）",
+                                    title="理货员", base_salary="面议", date_posted="2026-10-10",
+                                    description="鸿远超市（古槐店）招聘超市理货员2名，负责商品上架。")])
+    _land(home, "feed_b", [vacancy("鸿远", source_record_id="legal", date_posted="2026-10-20",
+                                   description=description(brand="济宁鸿远商业连锁有限公司", style="board"))])
+    run_all(home)
+    before = _jobs(home, "core.posting")
+    assert before["shop"] != before["legal"], "the test needs two jobs to start from"
+    # a later copy carrying both: the shop's branch, title and contact, and the legal name's text and pay
+    _land(home, "feed_c", [vacancy("鸿远", source_record_id="bridge", hiring_organization="鸿远超市（古槐店）",
+                                   title="理货员", date_posted="2026-10-22",
+                                   description=description(brand="鸿远超市（古槐店）"))])
+    run_all(home)
+    after = _jobs(home, "core.posting")
+    assert after["shop"] == after["legal"] == after["bridge"]
+    survivor = after["shop"]
+    retired = ({before["shop"], before["legal"]} - {survivor}).pop()
+    assert survivor == before["shop"]  # the older job (earliest copy) keeps its id
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    redirects = con.execute("select retired_job_id, job_id from published.job_redirects").fetchall()
+    jobs = {r[0] for r in con.execute("select job_id from core.job").fetchall()}
+    open_ids = {r[0] for r in con.execute("select job_id from published.open_jobs").fetchall()}
+    lineage = dict(con.execute("select source_record_id, job_id from published.job_sources").fetchall())
+    con.close()
+    assert redirects == [(retired, survivor)]
+    assert jobs == {survivor} and retired not in open_ids
+    assert set(lineage.values()) == {survivor}  # the moved copies are republished with their new job
+    # explain: the bridge against each copy, with this run's weights
+    capsys.readouterr()
+    assert main(["explain", "feed_c:bridge", "--json"]) == 0
+    explained = json.loads(capsys.readouterr().out)
+    assert {e["second"] for e in explained} == {"board_a:shop", "feed_b:legal"}
+    assert all(e["weights_from"].startswith("run ") and e["same_job"] for e in explained)
+    assert any(e["would_link"] for e in explained)
+    assert main(["explain", "board_a:shop", "feed_b:legal"]) == 0
+    text = capsys.readouterr().out
+    assert "match weight" in text and "the same job" in text
