@@ -10,13 +10,23 @@ from typing import Any
 import numpy as np
 
 from transforms.dedup.model import THRESHOLD
-from transforms.dedup.score import GEO_CONFLICT_KM, SALARY_VETO, SHIFT_VETO_HOURS, VETO_CODES, Nodes
+from transforms.dedup.score import (
+    GEO_CONFLICT_KM,
+    SALARY_TOLERANCE,
+    SALARY_VETO,
+    SHIFT_VETO_HOURS,
+    VETO_CODES,
+    Nodes,
+)
 
 AMBIGUITY_MARGIN = 0.05  # a posting as strongly matched into two incompatible clusters joins neither
 
 
 class _Clusters:
-    """Union-find whose roots carry the cluster's known veto attributes."""
+    """Union-find whose roots carry the cluster's known veto attributes: one value per code (a
+    consistent cluster states one branch, town, street number, district, shift), and every stated
+    pay, working hours and coordinates, which vary a little between copies and are compared copy by
+    copy with the rules of the pairwise vetoes (score.compare)."""
 
     def __init__(self, nodes: Nodes, members: np.ndarray, job: np.ndarray) -> None:
         c = nodes.cols
@@ -26,17 +36,13 @@ class _Clusters:
         for m in members:
             m = int(m)
             a: dict[str, Any] = {name: int(codes[name][m]) for name in VETO_CODES if codes[name][m] >= 0}
-            if not np.isnan(c["sal_min"][m]):
-                a["sal_min"] = float(c["sal_min"][m])
-            if not np.isnan(c["sal_max"][m]):
-                a["sal_max"] = float(c["sal_max"][m])
-            if not np.isnan(c["lat"][m]):
-                a["geo"] = (float(c["lat"][m]), float(c["lon"][m]))
             if not np.isnan(c["shift"][m]):
                 a["night"] = bool(c["shift"][m])
-            for end in ("hours_start", "hours_end"):
-                if not np.isnan(c[end][m]):
-                    a[end] = float(c[end][m])
+            lo, hi = float(c["sal_min"][m]), float(c["sal_max"][m])
+            a["pay"] = [(int(c["day"][m]), lo, hi)] if not (np.isnan(lo) and np.isnan(hi)) else []
+            start, stop = float(c["hours_start"][m]), float(c["hours_end"][m])
+            a["hours"] = [(start, stop)] if not (np.isnan(start) and np.isnan(stop)) else []
+            a["geo"] = [(float(c["lat"][m]), float(c["lon"][m]))] if not np.isnan(c["lat"][m]) else []
             self.attrs[m] = a
 
     def find(self, x: int) -> int:
@@ -48,23 +54,37 @@ class _Clusters:
         return root
 
     @staticmethod
-    def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def _pay_conflict(x: tuple[int, float, float], y: tuple[int, float, float]) -> bool:
+        diffs = [abs(p - q) / max(abs(p), abs(q), 1e-9) for p, q in ((x[1], y[1]), (x[2], y[2]))
+                 if not (np.isnan(p) or np.isnan(q))]
+        if not diffs:
+            return False
+        diff = max(diffs)
+        same_week = x[0] >= 0 and y[0] >= 0 and abs(x[0] - y[0]) <= 7
+        return diff > SALARY_VETO or (same_week and diff > SALARY_TOLERANCE)
+
+    @staticmethod
+    def _hours_conflict(x: tuple[float, float], y: tuple[float, float]) -> bool:
+        for p, q in zip(x, y, strict=True):
+            if not (np.isnan(p) or np.isnan(q)) and min(abs(p - q), 24 - abs(p - q)) >= SHIFT_VETO_HOURS:
+                return True
+        return False
+
+    @staticmethod
+    def _geo_conflict(x: tuple[float, float], y: tuple[float, float]) -> bool:
+        return bool(np.hypot((x[0] - y[0]) * 111.0, (x[1] - y[1]) * 111.0 * np.cos(np.radians(x[0])))
+                    > GEO_CONFLICT_KM)
+
+    @classmethod
+    def _compatible(cls, a: dict[str, Any], b: dict[str, Any]) -> bool:
         for key, va in a.items():
             vb = b.get(key)
-            if vb is None or va == vb:
-                continue
-            if key in ("sal_min", "sal_max"):
-                if abs(va - vb) / max(abs(va), abs(vb), 1e-9) <= SALARY_VETO:
-                    continue
-            elif key in ("hours_start", "hours_end"):
-                gap = abs(va - vb)
-                if min(gap, 24 - gap) < SHIFT_VETO_HOURS:
-                    continue
-            elif key == "geo":
-                if np.hypot((va[0] - vb[0]) * 111.0, (va[1] - vb[1]) * 111.0 * np.cos(np.radians(va[0]))) \
-                        <= GEO_CONFLICT_KM:
-                    continue
-            return False
+            if key in ("pay", "hours", "geo"):
+                conflict = {"pay": cls._pay_conflict, "hours": cls._hours_conflict, "geo": cls._geo_conflict}[key]
+                if any(conflict(x, y) for x in va for y in vb):
+                    return False
+            elif vb is not None and va != vb:
+                return False
         return True
 
     def union(self, x: int, y: int, force: bool = False) -> bool:
@@ -80,7 +100,10 @@ class _Clusters:
             rx, ry, ax, ay = ry, rx, ay, ax
         self.parent[ry] = rx
         for key, value in ay.items():
-            ax.setdefault(key, value)
+            if key in ("pay", "hours", "geo"):
+                ax[key] = ax[key] + value
+            else:
+                ax.setdefault(key, value)
         del self.attrs[ry]
         return True
 
@@ -169,7 +192,7 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
         consistent &= ~((hi - lo) >= SHIFT_VETO_HOURS)
     for name in ("sal_min", "sal_max"):
         lo, hi = minmax(c[name])
-        consistent &= ~((hi - lo) > SALARY_VETO * hi)
+        consistent &= ~((hi - lo) > SALARY_TOLERANCE * hi)  # beyond rounding: checked copy by copy
     for name in ("lat", "lon"):  # a spread this small can never be a conflict; bigger ones are checked exactly
         lo, hi = minmax(c[name])
         consistent &= ~((hi - lo) * 111.0 > GEO_CONFLICT_KM / 2)
