@@ -106,6 +106,8 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
         -- monthly pay before extra months: 4-5千·13薪 and 4000-5000元/月 are the same offer
         salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
         salary_monthly_max * 12 / coalesce(nullif(salary_months, 0), 12) as sal_max,
+        -- the unit pay is stated in: 时薪 vs 月薪 copies compare only through a conversion
+        case when salary_period in ('YEAR', 'MONTH') then 'MONTH' else salary_period end as sal_period,
         {parsed["headcount"]} as headcount,
         {parsed["contact"]} as contact,
         coalesce(is_night_shift, false) as night,

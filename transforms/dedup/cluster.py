@@ -39,7 +39,8 @@ class _Clusters:
             if not np.isnan(c["shift"][m]):
                 a["night"] = bool(c["shift"][m])
             lo, hi = float(c["sal_min"][m]), float(c["sal_max"][m])
-            a["pay"] = [(int(c["day"][m]), lo, hi)] if not (np.isnan(lo) and np.isnan(hi)) else []
+            a["pay"] = [(int(c["day"][m]), lo, hi, int(c["sal_period_code"][m]))] \
+                if not (np.isnan(lo) and np.isnan(hi)) else []
             start, stop = float(c["hours_start"][m]), float(c["hours_end"][m])
             a["hours"] = [(start, stop)] if not (np.isnan(start) and np.isnan(stop)) else []
             a["geo"] = [(float(c["lat"][m]), float(c["lon"][m]))] if not np.isnan(c["lat"][m]) else []
@@ -54,12 +55,18 @@ class _Clusters:
         return root
 
     @staticmethod
-    def _pay_conflict(x: tuple[int, float, float], y: tuple[int, float, float]) -> bool:
+    def _pay_conflict(x: tuple[int, float, float, int], y: tuple[int, float, float, int]) -> bool:
+        for f, r in ((x, y), (y, x)):  # one figure inside the other copy's range: the same offer
+            if f[1] == f[2] and not r[1] == r[2] and (np.isnan(r[1]) or f[1] >= r[1] * (1 - SALARY_TOLERANCE)) \
+                    and (np.isnan(r[2]) or f[1] <= r[2] * (1 + SALARY_TOLERANCE)):
+                return False
         diffs = [abs(p - q) / max(abs(p), abs(q), 1e-9) for p, q in ((x[1], y[1]), (x[2], y[2]))
                  if not (np.isnan(p) or np.isnan(q))]
         if not diffs:
             return False
         diff = max(diffs)
+        if x[3] >= 0 and y[3] >= 0 and x[3] != y[3]:  # another unit: our conversion, only a gross difference
+            return diff > 2 * SALARY_VETO
         same_week = x[0] >= 0 and y[0] >= 0 and abs(x[0] - y[0]) <= 7
         return diff > SALARY_VETO or (same_week and diff > SALARY_TOLERANCE)
 

@@ -14,6 +14,7 @@ deterministic sample), so a rerun gives the same jobs."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ MODEL_PRIOR = Path(__file__).with_name("model.toml")
 PRIOR_PAIRS = 200.0  # weight of the prior, in pairs
 EM_ITERATIONS = 25
 EM_SAMPLE = 400_000  # pairs used for estimation (every k-th in a fixed order): the weights converge well before
-THRESHOLD = 0.5  # match probability needed to join a cluster: more likely one vacancy than two
+THRESHOLD = float(os.environ.get("JOBPOOL_MATCH_THRESHOLD", "0.5"))  # match probability to join a cluster
 
 
 @dataclass
@@ -108,6 +109,8 @@ def estimate(comparisons: Comparisons, start: Model | None = None, prior_pairs: 
     with the prior added as ``prior_pairs`` pseudo-pairs. Vetoed pairs take part as what they are
     (their other levels are as informative as anyone's); the veto only decides at the end."""
     base = start or prior()
+    if os.environ.get("JOBPOOL_DEDUP_EM", "1") == "0":
+        return base
     levels = comparisons.levels
     if len(levels) > sample:
         levels = levels[np.linspace(0, len(levels) - 1, sample).astype(np.int64)]

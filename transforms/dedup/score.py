@@ -29,24 +29,22 @@ MAX_DAYS_APART = 90
 VETO_CODES = ("district", "branch", "town", "road_no")
 BRANCH_SUFFIX_RX = "(分店|门店|分公司|分部|店)$"
 #: compared for equality only, as 63-bit hashes (-1: not stated)
-CODED = ("emp_core", "title_norm", *VETO_CODES, "hours", "headcount", "contact")
+CODED = ("emp_core", "title_norm", *VETO_CODES, "hours", "headcount", "contact", "sal_period")
 
 #: the comparisons and their levels, in the order of the columns of ``Comparisons.levels``.
 #: Level -1 (either copy does not state it) is no evidence either way, as in Splink's null level.
 LEVELS: dict[str, tuple[str, ...]] = {
-    "title": ("same", "similar ≥ 0.75", "related ≥ 0.5", "different"),
+    "title": ("same", "one contains the other (厨师 / 炒锅厨师)", "similar ≥ 0.75", "related ≥ 0.5", "different"),
     "description": ("near-identical ≥ 0.75", "similar ≥ 0.5", "overlapping ≥ 0.25", "different"),
     "employer": ("same key", "same trade name only"),
     # pay apart in copies of one week is two offers; weeks later it may be the same vacancy's raise
     "salary": ("same ≤ 1.5 %", "close ≤ 10 %", "apart ≤ 30 %, same week", "apart ≤ 30 %, weeks later",
-               "面议 vs a figure"),
+               "面议 vs a figure", "another unit (时薪 vs 月薪), within 30 %", "a figure within the other's range"),
     "headcount": ("same", "different"),
-    "contact": ("same", "different"),
-    "hours": ("same", "different"),
-    "town": ("same", "different"),
-    "road_no": ("same", "different"),
-    "branch": ("same", "different"),
-    "coordinates": ("≤ 0.5 km", "farther"),
+    # the store's details (its contact person and working hours; where it is) are shared by every role
+    # a store posts, so each group is one comparison, not several agreeing ones counted apart
+    "details": ("hours and contact agree", "one differs"),
+    "place": ("same store (branch, street number or ≤ 0.5 km)", "same town only", "another store"),
     "days_apart": ("≤ 3", "≤ 14", "≤ 45", "≤ 90"),
 }
 COMPARISONS = tuple(LEVELS)
@@ -86,6 +84,19 @@ def _rel_diff(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
         return np.abs(xa - xb) / np.maximum(np.maximum(np.abs(xa), np.abs(xb)), 1e-9)
 
 
+def _figure_in_range(lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair: a states one figure (min = max) and it lies in b's range (an open bound is open),
+    within rounding."""
+    xa = lo[a]
+    point = ~np.isnan(xa) & (xa == hi[a])
+    lo_b, hi_b = lo[b], hi[b]
+    ranged = (~np.isnan(lo_b) | ~np.isnan(hi_b)) & ~(lo_b == hi_b)
+    with np.errstate(invalid="ignore"):
+        above = np.isnan(lo_b) | (xa >= lo_b * (1 - SALARY_TOLERANCE))
+        below = np.isnan(hi_b) | (xa <= hi_b * (1 + SALARY_TOLERANCE))
+    return point & ranged & above & below
+
+
 def _graded(value: np.ndarray, known: np.ndarray, bounds: tuple[float, ...], descending: bool) -> np.ndarray:
     """Level index of ``value`` against ``bounds`` (first bound met wins); -1 where not known."""
     out = np.full(len(value), len(bounds), dtype=np.int8)
@@ -109,9 +120,23 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     def set_veto(mask: np.ndarray, name: str) -> None:
         veto[mask & (veto < 0)] = VETOES.index(name)
 
-    for name in ("headcount", "contact", "hours", "town", "road_no", "branch"):
+    xa, xb, known = _both(c["headcount_code"], a, b)
+    levels[:, col["headcount"]] = np.where(known, np.where(xa == xb, 0, 1), -1)
+    stated = np.zeros(n, dtype=bool)
+    differs = np.zeros(n, dtype=bool)
+    for name in ("contact", "hours"):
         xa, xb, known = _both(c[name + "_code"], a, b)
-        levels[:, col[name]] = np.where(known, np.where(xa == xb, 0, 1), -1)
+        stated |= known
+        differs |= known & (xa != xb)
+    levels[:, col["details"]] = np.where(stated, np.where(differs, 1, 0), -1)
+    precise_same = np.zeros(n, dtype=bool)
+    precise_known = np.zeros(n, dtype=bool)
+    for name in ("road_no", "branch"):
+        xa, xb, known = _both(c[name + "_code"], a, b)
+        precise_known |= known
+        precise_same |= known & (xa == xb)
+    xa, xb, town_known = _both(c["town_code"], a, b)
+    town_same = town_known & (xa == xb)
     xa, xb, known = _both(c["emp_core_code"], a, b)
     levels[:, col["employer"]] = np.where(known, np.where(xa == xb, 0, 1), -1)
     for name in VETO_CODES:
@@ -121,8 +146,11 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     lat_a, lat_b, geo = _both(c["lat"], a, b)
     lon_a, lon_b = c["lon"][a], c["lon"][b]
     km = np.hypot((lat_a - lat_b) * 111.0, (lon_a - lon_b) * 111.0 * np.cos(np.radians(np.nan_to_num(lat_a))))
-    levels[:, col["coordinates"]] = np.where(geo, np.where(km <= GEO_CONFLICT_KM, 0, 1), -1)
     set_veto(geo & (km > GEO_CONFLICT_KM), "coordinates")
+    precise_same |= geo & (km <= GEO_CONFLICT_KM)
+    place = np.where(precise_same, 0, np.where(town_same, 1, -1))
+    place[np.isin(veto, [VETOES.index(v) for v in ("branch", "town", "road_no", "coordinates")])] = 2
+    levels[:, col["place"]] = place
 
     shift_a, shift_b, shift = _both(c["shift"], a, b)
     other_shift = shift & (shift_a != shift_b)
@@ -135,7 +163,11 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     smin_a, smin_b, smin = _both(c["sal_min"], a, b)
     smax_a, smax_b, smax = _both(c["sal_max"], a, b)
     diff = np.fmax(np.where(smin, _rel_diff(smin_a, smin_b), np.nan), np.where(smax, _rel_diff(smax_a, smax_b), np.nan))
-    paid = smin | smax
+    # one figure (5500元) inside the other copy's range (5000-6000, 5000元起): a board showing one
+    # number of the range, not another offer
+    within = _figure_in_range(c["sal_min"], c["sal_max"], a, b) | _figure_in_range(c["sal_min"], c["sal_max"], b, a)
+    diff[within] = 0.0
+    paid = smin | smax | within
     salary = _graded(np.nan_to_num(diff), paid, (SALARY_TOLERANCE, 0.10, SALARY_VETO), descending=False)
     set_veto(paid & (salary == 3), "salary")
     day_a, day_b, days = _both(c["day"], a, b)  # -1: unknown
@@ -145,6 +177,13 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     # a re-post weeks later may carry a raise: graded, not vetoed
     set_veto(paid & (salary >= 1) & days & (apart <= 7), "salary")
     salary[(salary == 2) & days & (apart > 7)] = 3
+    # pay stated per hour or day in one copy and per month in the other: the monthly figure is our
+    # conversion (hours × days), not the employer's, so only a gross difference vetoes
+    pa_, pb_, periods = _both(c["sal_period_code"], a, b)
+    other_unit = paid & periods & (pa_ != pb_)
+    veto[other_unit & (veto == VETOES.index("salary")) & (np.nan_to_num(diff) <= 2 * SALARY_VETO)] = -1
+    salary[other_unit] = 5
+    salary[within & ~other_unit] = 6
     sal_open, stated = c["sal_open"], ~np.isnan(c["sal_min"]) | ~np.isnan(c["sal_max"])
     open_vs_paid = (sal_open[a] & stated[b]) | (sal_open[b] & stated[a])
     salary[open_vs_paid] = 4
@@ -161,8 +200,13 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     if len(fuzzy):
         title = c["title_norm"]
         title_sim[fuzzy] = cpdist(title[a[fuzzy]], title[b[fuzzy]], scorer=Indel.normalized_similarity, workers=-1)
-    levels[:, col["title"]] = np.where(
-        title_known & (tca == tcb), 0, _graded(title_sim, title_known, (1.01, 0.75, 0.5), descending=True))
+    title_level = np.where(title_known & (tca == tcb), 0,
+                           _graded(title_sim, title_known, (1.01, 1.01, 0.75, 0.5), descending=True))
+    if len(fuzzy):  # a shortened or qualified title names the same job: 厨师 / 炒锅厨师, 保洁 / 保洁阿姨
+        ta, tb = c["title_norm"][a[fuzzy]].tolist(), c["title_norm"][b[fuzzy]].tolist()
+        contains = np.fromiter((x in y or y in x for x, y in zip(ta, tb, strict=True)), dtype=bool, count=len(fuzzy))
+        title_level[fuzzy[contains]] = 1
+    levels[:, col["title"]] = title_level
 
     empty = c["no_text"]
     text_known = ~empty[a] & ~empty[b]

@@ -226,6 +226,7 @@ def test_equally_strong_edges_give_the_same_jobs_in_any_order() -> None:
     cols["road_no_code"] = np.array([-1, 7, -1])  # the middle one states a street number: not vague
     for name in ("lat", "lon", "sal_min", "sal_max", "shift", "hours_start", "hours_end"):
         cols[name] = np.full(n, np.nan)
+    cols["day"] = np.full(n, -1)
     nodes = Nodes(cols, np.zeros((n, 16), np.uint32))
     job = np.full(n, -1, np.int64)
     score = np.array([0.9, 0.9])
