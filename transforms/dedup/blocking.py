@@ -108,6 +108,7 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
         salary_monthly_max * 12 / coalesce(nullif(salary_months, 0), 12) as sal_max,
         -- the unit pay is stated in: 时薪 vs 月薪 copies compare only through a conversion
         case when salary_period in ('YEAR', 'MONTH') then 'MONTH' else salary_period end as sal_period,
+        employment_type,
         {parsed["headcount"]} as headcount,
         {parsed["contact"]} as contact,
         coalesce(is_night_shift, false) as night,

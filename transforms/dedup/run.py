@@ -121,7 +121,7 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     text = "" if legacy else "".join(f", null::varchar as {c}" for c in text_cols)
     wanted = ("source, source_record_id, job_id, district_adcode, city_adcode, employer_key, title_norm, town, "
               "coord_status, latitude, longitude, salary_monthly_min, salary_monthly_max, salary_months, "
-              "salary_period, salary_negotiable, is_night_shift, date_posted, text_signature, "
+              "salary_period, employment_type, salary_negotiable, is_night_shift, date_posted, text_signature, "
               + ", ".join(f"match_{k}" for k in (*PARSED, "employer"))
               + ("".join(f", {c}" for c in text_cols) if legacy else ""))
     con.execute(f"""

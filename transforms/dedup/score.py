@@ -29,7 +29,7 @@ MAX_DAYS_APART = 90
 VETO_CODES = ("district", "branch", "town", "road_no")
 BRANCH_SUFFIX_RX = "(分店|门店|分公司|分部|店)$"
 #: compared for equality only, as 63-bit hashes (-1: not stated)
-CODED = ("emp_core", "title_norm", *VETO_CODES, "hours", "headcount", "contact", "sal_period")
+CODED = ("emp_core", "title_norm", *VETO_CODES, "hours", "headcount", "contact", "sal_period", "employment_type")
 
 #: the comparisons and their levels, in the order of the columns of ``Comparisons.levels``.
 #: Level -1 (either copy does not state it) is no evidence either way, as in Splink's null level.
@@ -41,6 +41,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "salary": ("same ≤ 1.5 %", "close ≤ 10 %", "apart ≤ 30 %, same week", "apart ≤ 30 %, weeks later",
                "面议 vs a figure", "another unit (时薪 vs 月薪), within 30 %", "a figure within the other's range"),
     "headcount": ("same", "different"),
+    "employment_type": ("same", "different (全职 / 兼职 / 临时)"),
     # the store's details (its contact person and working hours; where it is) are shared by every role
     # a store posts, so each group is one comparison, not several agreeing ones counted apart
     "details": ("hours and contact agree", "one differs"),
@@ -120,8 +121,9 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     def set_veto(mask: np.ndarray, name: str) -> None:
         veto[mask & (veto < 0)] = VETOES.index(name)
 
-    xa, xb, known = _both(c["headcount_code"], a, b)
-    levels[:, col["headcount"]] = np.where(known, np.where(xa == xb, 0, 1), -1)
+    for name in ("headcount", "employment_type"):
+        xa, xb, known = _both(c[name + "_code"], a, b)
+        levels[:, col[name]] = np.where(known, np.where(xa == xb, 0, 1), -1)
     stated = np.zeros(n, dtype=bool)
     differs = np.zeros(n, dtype=bool)
     for name in ("contact", "hours"):
