@@ -6,6 +6,7 @@ copy that bridges two jobs of earlier runs merges them and the retired id keeps 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -88,3 +89,28 @@ def test_a_bridging_copy_merges_two_jobs_and_the_old_id_redirects(home: Paths,
     assert main(["explain", "board_a:shop", "feed_b:legal"]) == 0
     text = capsys.readouterr().out
     assert "match weight" in text and "the same job" in text
+
+
+def test_the_same_input_gives_the_same_weights_and_job_ids(tmp_path: Path) -> None:
+    """EM runs on every deduplication: two runs over the same input (in two warehouses) estimate the
+    same weights and give the same job ids."""
+    from warehouse.steps import deduplicate, normalise, stage
+
+    results = []
+    for name in ("first", "second"):
+        home = Paths(tmp_path / name)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("JOBPOOL_HOME", str(home.home))
+            _land(home, "board_a", [cook(source_record_id="jp-1"), vacancy("鸿远", source_record_id="a1"),
+                                    vacancy("鸿远", source_record_id="a2", title="收银员")])
+            _land(home, "feed_b", [cook(source_record_id="c-9", title="厨师", date_posted="2025-05-20"),
+                                   vacancy("鸿远", source_record_id="b1", hiring_organization="鸿远超市（古槐店）")])
+            for step in (stage, normalise, deduplicate):
+                step(home, "test")
+        con = duckdb.connect(str(home.warehouse), read_only=True)
+        results.append((con.execute("select model from staging.match_model").fetchone()[0],
+                        con.execute("select source_record_id, job_id from staging.posting_matched order by 1")
+                        .fetchall()))
+        con.close()
+    assert results[0] == results[1]
+    assert json.loads(results[0][0])["pairs"] > 0
