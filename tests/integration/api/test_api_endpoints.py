@@ -194,23 +194,24 @@ def test_areas_count_open_jobs_by_district_type_and_group(client: httpx.Client, 
 
 
 def test_retired_job_redirects_to_the_job_it_merged_into(client: httpx.Client, api_world: dict) -> None:
-    """A snapshot with published.job_redirects (a copy of the current one plus that table, named as a
+    """A snapshot whose published.job_redirects names a retired id (a copy of the current one, named as a
     version just older than current) answers a retired id with 308 to the surviving job."""
     from api.snapshots import MEMORY_LIMIT, THREADS
 
     published = api_world["root"].published
     current = (published / "current").resolve()
     survivor = client.get("/jobs", params={"limit": 1}).json()["jobs"][0]["id"]
-    fake = current.name[:-1] + str(int(current.name[-1]) - 1) if current.name[-1] != "0" else None
-    if fake is None:
-        pytest.skip("current version ends in 0")
+    from datetime import datetime, timedelta
+
+    version = datetime.strptime(current.name, "%Y%m%dT%H%M%S%f")  # warehouse.snapshot's version format
+    fake = f"{version - timedelta(microseconds=1):%Y%m%dT%H%M%S%f}"
     folder = published / fake
     shutil.copytree(current, folder)
     try:
         con = duckdb.connect(str(folder / "published.duckdb"), config={"threads": THREADS,
                                                                         "memory_limit": MEMORY_LIMIT})
-        con.execute("create table job_redirects as select 'deadbeefdeadbeef' as retired_job_id, ? as job_id",
-                    [survivor])
+        con.execute("create or replace table job_redirects as select 'deadbeefdeadbeef' as retired_job_id, "
+                    "? as job_id, now() as merged_at", [survivor])
         con.execute("update snapshot_info set version = ?", [fake])
         con.close()
         info = json.loads((folder / "snapshot.json").read_text())
@@ -219,6 +220,6 @@ def test_retired_job_redirects_to_the_job_it_merged_into(client: httpx.Client, a
         assert r.status_code == 308 and r.headers["location"] == f"/jobs/{survivor}?snapshot={fake}"
         followed = client.get("/jobs/deadbeefdeadbeef", params={"snapshot": fake}, follow_redirects=True)
         assert followed.status_code == 200 and followed.json()["identifier"]["value"] == survivor
-        assert client.get("/jobs/deadbeefdeadbeef").status_code == 404  # current has no redirects table
+        assert client.get("/jobs/deadbeefdeadbeef").status_code == 404  # current redirects nothing
     finally:
         shutil.rmtree(folder, ignore_errors=True)
