@@ -77,10 +77,10 @@ def explain_pair(con: duckdb.DuckDBPyConnection, first: Key, second: Key, model:
 def format_explanation(ex: dict[str, Any]) -> str:
     """The explanation as a few lines of text."""
     lines = [f"{ex['first']}  vs  {ex['second']}   (weights: {ex['weights_from']})",
-             f"  {'prior (λ)':<14} {ex['prior_bits']:+7.2f} bits"]
+             f"  {'prior (λ)':<16} {ex['prior_bits']:+7.2f} bits"]
     for lv in ex["levels"]:
-        lines.append(f"  {lv['comparison']:<14} {lv['weight_bits']:+7.2f}  {lv['level']}")
-    lines.append(f"  {'match weight':<14} {ex['match_weight_bits']:+7.2f} bits → probability "
+        lines.append(f"  {lv['comparison']:<16} {lv['weight_bits']:+7.2f}  {lv['level']}")
+    lines.append(f"  {'match weight':<16} {ex['match_weight_bits']:+7.2f} bits → probability "
                  f"{ex['match_probability']:.4f} (threshold {ex['threshold']})")
     if ex["veto"]:
         lines.append(f"  VETO: {ex['veto']} differs, so two vacancies whatever the evidence")
