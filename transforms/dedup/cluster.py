@@ -28,7 +28,7 @@ class _Clusters:
     pay, working hours and coordinates, which vary a little between copies and are compared copy by
     copy with the rules of the pairwise vetoes (score.compare)."""
 
-    def __init__(self, nodes: Nodes, members: np.ndarray, job: np.ndarray) -> None:
+    def __init__(self, nodes: Nodes, members: np.ndarray) -> None:
         c = nodes.cols
         self.parent = {int(m): int(m) for m in members}
         self.attrs: dict[int, dict[str, Any]] = {}
@@ -210,7 +210,7 @@ def cluster(nodes: Nodes, a: np.ndarray, b: np.ndarray, score: np.ndarray,
     slow = ~consistent[comp[a]]
     if slow.any():
         members = np.flatnonzero(~consistent[comp])
-        uf = _Clusters(nodes, members, job)
+        uf = _Clusters(nodes, members)
         forced = ~consistent[comp[ja]]
         for x, y in zip(ja[forced].tolist(), jb[forced].tolist(), strict=True):
             uf.union(x, y, force=True)

@@ -37,12 +37,11 @@ def explain_pair(con: duckdb.DuckDBPyConnection, first: Key, second: Key, model:
     if model is None:
         model, source = latest_model(con)
     stored = relation == "core.posting"
-    rows = con.execute(
+    con.execute(
         f"create or replace temp table ex_rows as select (case when source = ? and source_record_id = ? "
         f"then 0 else 1 end)::bigint as node, * from {relation} "
         f"where (source = ? and source_record_id = ?) or (source = ? and source_record_id = ?)",
-        [*first, *first, *second]).fetchall()
-    del rows
+        [*first, *first, *second])
     found = {r[0] for r in con.execute("select node from ex_rows").fetchall()}
     for node, key in ((0, first), (1, second)):
         if node not in found:
@@ -66,7 +65,7 @@ def explain_pair(con: duckdb.DuckDBPyConnection, first: Key, second: Key, model:
         "first": f"{first[0]}:{first[1]}", "second": f"{second[0]}:{second[1]}",
         "weights_from": source, "prior_bits": round(float(np.log2(model.lam / (1 - model.lam))), 2),
         "levels": levels,
-        "match_weight_bits": round(float(log_odds(model, comps)[0] / np.log(2)), 2),
+        "match_weight_bits": round(float(log_odds(model, comps.levels)[0] / np.log(2)), 2),
         "veto": VETOES[veto] if veto >= 0 else None,
         "match_probability": round(probability, 4), "threshold": THRESHOLD,
         "would_link": veto < 0 and probability >= THRESHOLD,

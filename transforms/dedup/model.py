@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,6 @@ class Model:
     u: dict[str, np.ndarray]
     pairs: int = 0  # pairs the estimate saw (0: the prior as shipped)
     iterations: int = 0
-    history: list[float] = field(default_factory=list)  # λ per iteration, to show convergence
 
     def weights(self) -> dict[str, np.ndarray]:
         """log2 Bayes factor per level: the evidence a level adds to the match weight."""
@@ -84,9 +83,9 @@ def _normalised(p: np.ndarray) -> np.ndarray:
     return p / p.sum()
 
 
-def log_odds(model: Model, comparisons: Comparisons) -> np.ndarray:
-    """Match weight per pair in natural-log odds: prior odds of λ plus each stated level's evidence."""
-    levels = comparisons.levels
+def log_odds(model: Model, levels: np.ndarray) -> np.ndarray:
+    """Match weight per pair (rows of comparison ``levels``) in natural-log odds: prior odds of λ plus
+    each stated level's evidence."""
     out = np.full(len(levels), np.log(model.lam / (1 - model.lam)))
     for k, name in enumerate(COMPARISONS):
         lv = levels[:, k]
@@ -98,7 +97,7 @@ def log_odds(model: Model, comparisons: Comparisons) -> np.ndarray:
 
 def match_probability(model: Model, comparisons: Comparisons) -> np.ndarray:
     """P(one vacancy | evidence) per pair; 0 where a veto decides."""
-    p = 1.0 / (1.0 + np.exp(-log_odds(model, comparisons)))
+    p = 1.0 / (1.0 + np.exp(-log_odds(model, comparisons.levels)))
     return np.where(comparisons.veto >= 0, 0.0, p)
 
 
@@ -118,7 +117,7 @@ def estimate(comparisons: Comparisons, start: Model | None = None, prior_pairs: 
     if not len(levels):
         return model
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-log_odds(model, Comparisons(levels, np.full(len(levels), -1, np.int8)))))
+        p = 1.0 / (1.0 + np.exp(-log_odds(model, levels)))
         q = 1.0 - p
         m, u = {}, {}
         for k, name in enumerate(COMPARISONS):
@@ -130,6 +129,5 @@ def estimate(comparisons: Comparisons, start: Model | None = None, prior_pairs: 
             m[name] = _normalised(pm + prior_pairs * base.m[name])
             u[name] = _normalised(pu + prior_pairs * base.u[name])
         lam = (p.sum() + prior_pairs * base.lam) / (len(p) + prior_pairs)
-        model = Model(float(np.clip(lam, 1e-4, 0.9)), m, u, len(levels), model.iterations + 1,
-                      [*model.history, float(lam)])
+        model = Model(float(np.clip(lam, 1e-4, 0.9)), m, u, len(levels), model.iterations + 1)
     return model

@@ -71,9 +71,6 @@ class Comparisons:
     levels: np.ndarray  # pairs × len(COMPARISONS)
     veto: np.ndarray  # pairs, int8: index into VETOES, -1 = none
 
-    def __len__(self) -> int:
-        return len(self.veto)
-
 
 def _both(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xa, xb = x[a], x[b]
@@ -131,19 +128,16 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
         stated |= known
         differs |= known & (xa != xb)
     levels[:, col["details"]] = np.where(stated, np.where(differs, 1, 0), -1)
-    precise_same = np.zeros(n, dtype=bool)
-    precise_known = np.zeros(n, dtype=bool)
-    for name in ("road_no", "branch"):
-        xa, xb, known = _both(c[name + "_code"], a, b)
-        precise_known |= known
-        precise_same |= known & (xa == xb)
-    xa, xb, town_known = _both(c["town_code"], a, b)
-    town_same = town_known & (xa == xb)
     xa, xb, known = _both(c["emp_core_code"], a, b)
     levels[:, col["employer"]] = np.where(known, np.where(xa == xb, 0, 1), -1)
+    precise_same = np.zeros(n, dtype=bool)  # the same store: branch, street number (or coordinates, below)
     for name in VETO_CODES:
         xa, xb, known = _both(c[name + "_code"], a, b)
         set_veto(known & (xa != xb), name)
+        if name in ("branch", "road_no"):
+            precise_same |= known & (xa == xb)
+        elif name == "town":
+            town_same = known & (xa == xb)
 
     lat_a, lat_b, geo = _both(c["lat"], a, b)
     lon_a, lon_b = c["lon"][a], c["lon"][b]
@@ -171,19 +165,19 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     diff[within] = 0.0
     paid = smin | smax | within
     salary = _graded(np.nan_to_num(diff), paid, (SALARY_TOLERANCE, 0.10, SALARY_VETO), descending=False)
-    set_veto(paid & (salary == 3), "salary")
     day_a, day_b, days = _both(c["day"], a, b)  # -1: unknown
     apart = np.abs(day_a - day_b)
-    salary[salary == 3] = 2
-    # copies of one week whose pay differs beyond rounding are two offers (a copy copies the pay);
-    # a re-post weeks later may carry a raise: graded, not vetoed
-    set_veto(paid & (salary >= 1) & days & (apart <= 7), "salary")
-    salary[(salary == 2) & days & (apart > 7)] = 3
     # pay stated per hour or day in one copy and per month in the other: the monthly figure is our
     # conversion (hours × days), not the employer's, so only a gross difference vetoes
     pa_, pb_, periods = _both(c["sal_period_code"], a, b)
     other_unit = paid & periods & (pa_ != pb_)
-    veto[other_unit & (veto == VETOES.index("salary")) & (np.nan_to_num(diff) <= 2 * SALARY_VETO)] = -1
+    # in one unit: pay more than 30 % apart, or beyond rounding in copies of one week, is two offers (a
+    # copy copies the pay); a re-post weeks later may carry a raise: graded, not vetoed
+    same_week = days & (apart <= 7)
+    set_veto(np.where(other_unit, np.nan_to_num(diff) > 2 * SALARY_VETO,
+                      paid & ((salary == 3) | (same_week & (salary >= 1)))), "salary")
+    salary[salary == 3] = 2
+    salary[(salary == 2) & days & (apart > 7)] = 3
     salary[other_unit] = 5
     salary[within & ~other_unit] = 6
     sal_open, stated = c["sal_open"], ~np.isnan(c["sal_min"]) | ~np.isnan(c["sal_max"])
