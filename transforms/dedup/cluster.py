@@ -13,10 +13,11 @@ from transforms.dedup.model import THRESHOLD
 from transforms.dedup.score import (
     GEO_CONFLICT_KM,
     SALARY_TOLERANCE,
-    SALARY_VETO,
     SHIFT_VETO_HOURS,
     VETO_CODES,
     Nodes,
+    pay_apart,
+    pay_veto,
 )
 
 AMBIGUITY_MARGIN = 0.05  # a posting as strongly matched into two incompatible clusters joins neither
@@ -55,20 +56,17 @@ class _Clusters:
         return root
 
     @staticmethod
-    def _pay_conflict(x: tuple[int, float, float, int], y: tuple[int, float, float, int]) -> bool:
-        for f, r in ((x, y), (y, x)):  # one figure inside the other copy's range: the same offer
-            if f[1] == f[2] and not r[1] == r[2] and (np.isnan(r[1]) or f[1] >= r[1] * (1 - SALARY_TOLERANCE)) \
-                    and (np.isnan(r[2]) or f[1] <= r[2] * (1 + SALARY_TOLERANCE)):
-                return False
-        diffs = [abs(p - q) / max(abs(p), abs(q), 1e-9) for p, q in ((x[1], y[1]), (x[2], y[2]))
-                 if not (np.isnan(p) or np.isnan(q))]
-        if not diffs:
+    def _pay_conflict(xs: list[tuple[int, float, float, int]], ys: list[tuple[int, float, float, int]]) -> bool:
+        """Any copy of one cluster and any of the other state pay that makes them two offers (the
+        pairwise rule, score.pay_veto)."""
+        if not xs or not ys:
             return False
-        diff = max(diffs)
-        if x[3] >= 0 and y[3] >= 0 and x[3] != y[3]:  # another unit: our conversion, only a gross difference
-            return diff > 2 * SALARY_VETO
-        same_week = x[0] >= 0 and y[0] >= 0 and abs(x[0] - y[0]) <= 7
-        return diff > SALARY_VETO or (same_week and diff > SALARY_TOLERANCE)
+        x = [np.array(v).repeat(len(ys)) for v in zip(*xs, strict=True)]
+        y = [np.tile(np.array(v), len(xs)) for v in zip(*ys, strict=True)]
+        diff, _ = pay_apart(x[1].astype(float), x[2].astype(float), y[1].astype(float), y[2].astype(float))
+        other_unit = (x[3] >= 0) & (y[3] >= 0) & (x[3] != y[3])
+        same_week = (x[0] >= 0) & (y[0] >= 0) & (np.abs(x[0] - y[0]) <= 7)
+        return bool(pay_veto(diff, other_unit, same_week).any())
 
     @staticmethod
     def _hours_conflict(x: tuple[float, float], y: tuple[float, float]) -> bool:
@@ -86,8 +84,11 @@ class _Clusters:
     def _compatible(cls, a: dict[str, Any], b: dict[str, Any]) -> bool:
         for key, va in a.items():
             vb = b.get(key)
-            if key in ("pay", "hours", "geo"):
-                conflict = {"pay": cls._pay_conflict, "hours": cls._hours_conflict, "geo": cls._geo_conflict}[key]
+            if key == "pay":
+                if cls._pay_conflict(va, vb):
+                    return False
+            elif key in ("hours", "geo"):
+                conflict = cls._hours_conflict if key == "hours" else cls._geo_conflict
                 if any(conflict(x, y) for x in va for y in vb):
                     return False
             elif vb is not None and va != vb:

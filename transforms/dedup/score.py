@@ -82,17 +82,36 @@ def _rel_diff(xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
         return np.abs(xa - xb) / np.maximum(np.maximum(np.abs(xa), np.abs(xb)), 1e-9)
 
 
-def _figure_in_range(lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per pair: a states one figure (min = max) and it lies in b's range (an open bound is open),
-    within rounding."""
-    xa = lo[a]
-    point = ~np.isnan(xa) & (xa == hi[a])
-    lo_b, hi_b = lo[b], hi[b]
-    ranged = (~np.isnan(lo_b) | ~np.isnan(hi_b)) & ~(lo_b == hi_b)
+def _figure_in_range(x_lo: np.ndarray, x_hi: np.ndarray, r_lo: np.ndarray, r_hi: np.ndarray) -> np.ndarray:
+    """x states one figure (min = max) and it lies in r's range (an open bound is open), within rounding."""
+    point = ~np.isnan(x_lo) & (x_lo == x_hi)
+    ranged = (~np.isnan(r_lo) | ~np.isnan(r_hi)) & ~(r_lo == r_hi)
     with np.errstate(invalid="ignore"):
-        above = np.isnan(lo_b) | (xa >= lo_b * (1 - SALARY_TOLERANCE))
-        below = np.isnan(hi_b) | (xa <= hi_b * (1 + SALARY_TOLERANCE))
+        above = np.isnan(r_lo) | (x_lo >= r_lo * (1 - SALARY_TOLERANCE))
+        below = np.isnan(r_hi) | (x_lo <= r_hi * (1 + SALARY_TOLERANCE))
     return point & ranged & above & below
+
+
+def pay_apart(lo_a: np.ndarray, hi_a: np.ndarray, lo_b: np.ndarray, hi_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Relative difference of two copies' monthly pay bounds (nan: no bound comparable), and whether
+    one copy states one figure inside the other's range (5500元 in 5000-6000, 5000元起): a board
+    showing one number of the range, not another offer, so its difference is 0."""
+    both_lo = ~np.isnan(lo_a) & ~np.isnan(lo_b)
+    both_hi = ~np.isnan(hi_a) & ~np.isnan(hi_b)
+    diff = np.fmax(np.where(both_lo, _rel_diff(lo_a, lo_b), np.nan), np.where(both_hi, _rel_diff(hi_a, hi_b), np.nan))
+    within = _figure_in_range(lo_a, hi_a, lo_b, hi_b) | _figure_in_range(lo_b, hi_b, lo_a, hi_a)
+    diff[within] = 0.0
+    return diff, within
+
+
+def pay_veto(diff: np.ndarray, other_unit: np.ndarray, same_week: np.ndarray) -> np.ndarray:
+    """Pay that makes two copies two offers: more than 30 % apart, or beyond rounding in copies of one
+    week (a copy copies the pay; a re-post weeks later may carry a raise). Stated in another unit (时薪
+    vs 月薪), the monthly figure is our conversion, so only a gross difference (> 60 %) vetoes. Pairs
+    in score.compare and copies in cluster._Clusters are judged by this one rule."""
+    d = np.nan_to_num(diff)
+    return ~np.isnan(diff) & np.where(other_unit, d > 2 * SALARY_VETO,
+                                      (d > SALARY_VETO) | (same_week & (d > SALARY_TOLERANCE)))
 
 
 def _graded(value: np.ndarray, known: np.ndarray, bounds: tuple[float, ...], descending: bool) -> np.ndarray:
@@ -156,26 +175,14 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
         other_shift |= known & (np.minimum(gap, 24 - gap) >= SHIFT_VETO_HOURS)
     set_veto(other_shift, "shift")
 
-    smin_a, smin_b, smin = _both(c["sal_min"], a, b)
-    smax_a, smax_b, smax = _both(c["sal_max"], a, b)
-    diff = np.fmax(np.where(smin, _rel_diff(smin_a, smin_b), np.nan), np.where(smax, _rel_diff(smax_a, smax_b), np.nan))
-    # one figure (5500元) inside the other copy's range (5000-6000, 5000元起): a board showing one
-    # number of the range, not another offer
-    within = _figure_in_range(c["sal_min"], c["sal_max"], a, b) | _figure_in_range(c["sal_min"], c["sal_max"], b, a)
-    diff[within] = 0.0
-    paid = smin | smax | within
+    diff, within = pay_apart(c["sal_min"][a], c["sal_max"][a], c["sal_min"][b], c["sal_max"][b])
+    paid = ~np.isnan(diff)
     salary = _graded(np.nan_to_num(diff), paid, (SALARY_TOLERANCE, 0.10, SALARY_VETO), descending=False)
     day_a, day_b, days = _both(c["day"], a, b)  # -1: unknown
     apart = np.abs(day_a - day_b)
-    # pay stated per hour or day in one copy and per month in the other: the monthly figure is our
-    # conversion (hours × days), not the employer's, so only a gross difference vetoes
     pa_, pb_, periods = _both(c["sal_period_code"], a, b)
     other_unit = paid & periods & (pa_ != pb_)
-    # in one unit: pay more than 30 % apart, or beyond rounding in copies of one week, is two offers (a
-    # copy copies the pay); a re-post weeks later may carry a raise: graded, not vetoed
-    same_week = days & (apart <= 7)
-    set_veto(np.where(other_unit, np.nan_to_num(diff) > 2 * SALARY_VETO,
-                      paid & ((salary == 3) | (same_week & (salary >= 1)))), "salary")
+    set_veto(pay_veto(diff, other_unit, days & (apart <= 7)), "salary")
     salary[salary == 3] = 2
     salary[(salary == 2) & days & (apart > 7)] = 3
     salary[other_unit] = 5
