@@ -186,6 +186,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from transforms.dedup.explain import explain_pair, format_explanation
     from warehouse.db import connect_reader
 
+    if args.pairs:
+        return _explain_pairs(args)
+    if not args.posting:
+        raise UserError("explain: name a posting (SOURCE:SOURCE_RECORD_ID) or give --pairs FILE")
     first = _record_key(args.posting)
     con = connect_reader(paths().warehouse)
     try:
@@ -214,6 +218,35 @@ def cmd_explain(args: argparse.Namespace) -> int:
         _print_json(results)
     else:
         print("\n\n".join(format_explanation(r) for r in results))
+    return 0
+
+
+def _explain_pairs(args: argparse.Namespace) -> int:
+    """--pairs FILE: a labelled sample of pairs (tab-separated label, first, second; a header line is
+    skipped), diagnosed in aggregate."""
+    from transforms.dedup.explain import diagnose_pairs, format_diagnosis
+    from warehouse.db import connect_reader
+
+    pairs = []
+    with open(args.pairs, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            cells = line.rstrip("\n").split("\t")
+            if number == 1 and ":" not in "".join(cells[1:]):
+                continue  # header
+            if len(cells) != 3:
+                raise UserError(f"{args.pairs}:{number}: want label, SOURCE:ID, SOURCE:ID separated by tabs")
+            pairs.append((cells[0], _record_key(cells[1]), _record_key(cells[2])))
+    con = connect_reader(paths().warehouse)
+    try:
+        report = diagnose_pairs(con, pairs)
+    except LookupError as exc:
+        raise UserError(f"{args.pairs}: {exc}") from exc
+    finally:
+        con.close()
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_diagnosis(report, levels=not args.no_levels))
     return 0
 
 
@@ -330,8 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("explain", help="why two postings are, or are not, one job (match weights, vetoes)")
-    p.add_argument("posting", help="SOURCE:SOURCE_RECORD_ID")
+    p.add_argument("posting", nargs="?", help="SOURCE:SOURCE_RECORD_ID")
     p.add_argument("other", nargs="?", help="SOURCE:SOURCE_RECORD_ID (default: every other copy of its job)")
+    p.add_argument("--pairs", type=Path, help="a file of labelled pairs (label TAB SOURCE:ID TAB SOURCE:ID): "
+                   "where each label's pairs are lost or joined (blocking, veto, score, clustering), in aggregate")
+    p.add_argument("--no-levels", action="store_true", help="with --pairs: outcomes only")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 

@@ -5,6 +5,10 @@ the real CLI (``jobpool ingest`` / ``jobpool process``), read ``published.job_so
 the posting → job mapping with the ground truth. Prints only aggregate scores, never records.
 
     .venv/bin/python bench/dedup_world/evaluate.py --seeds 1,2,3 [--scale 1.0] [--weekly] [--json PATH]
+
+``--dump-pairs DIR`` (error analysis only, off by default) also writes, per seed, the individual
+false-negative and false-positive pairs and a copy of the run's warehouse under ``DIR/seed<N>/``.
+Those files hold generated records: they are not for the matcher's author.
 """
 
 from __future__ import annotations
@@ -170,6 +174,19 @@ def neg_counts(members: list[dict[str, Any]]) -> Counter[str]:
     return out
 
 
+def neg_kind(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """The hard-negative type of one pair of different vacancies (the per-pair form of neg_counts)."""
+    if a["eid"] != b["eid"]:
+        return "unrelated"
+    if (a["role"], a["pv"]) != (b["role"], b["pv"]):
+        return "other-role"
+    if a["unit"] != b["unit"]:
+        return "site" if a["unit_kind"] == "site" else "chain"
+    if a["shift"] != b["shift"]:
+        return "shift"
+    return "re-opened"
+
+
 def score(postings: list[dict[str, Any]], vacancies: dict[int, dict[str, Any]],
           job_of: dict[Key, str]) -> dict[str, Any]:
     """Pairwise and B-cubed scores, recall per copy class, false positives per negative type."""
@@ -235,6 +252,69 @@ def pool(raws: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# -- error dump (--dump-pairs) ---------------------------------------------------------------------
+def _fmt(key: Key) -> str:
+    return f"{key[0]}:{key[1]}"
+
+
+def error_pairs(postings: list[dict[str, Any]], vacancies: dict[int, dict[str, Any]], job_of: dict[Key, str]
+                ) -> tuple[list[tuple[str, Key, Key]], list[tuple[str, Key, Key]]]:
+    """The pairs behind score()'s FN and FP counts: (copy class, a, b) for each true pair the pipeline
+    split, (negative type, a, b) for each pair of different vacancies it put in one job."""
+    keys: dict[Key, int] = {}
+    for p in postings:
+        keys.setdefault((p["source"], p["rid"]), p["vid"])
+    pred = {k: job_of.get(k, f"missing:{k[0]}:{k[1]}") for k in keys}
+    missed = sorted((cls, a, b) for (a, b), cls in true_pairs(postings).items() if pred[a] != pred[b])
+    clusters: dict[str, list[Key]] = defaultdict(list)
+    for k, j in pred.items():
+        clusters[j].append(k)
+    false: list[tuple[str, Key, Key]] = []
+    for members in clusters.values():
+        members.sort()
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                if keys[a] != keys[b]:
+                    false.append((neg_kind(vacancies[keys[a]], vacancies[keys[b]]), a, b))
+    return missed, sorted(false)
+
+
+def _write_tsv(path: Path, head: str, rows: list[tuple[str, Key, Key]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(f"{head}\tfirst\tsecond\n")
+        fh.writelines(f"{label}\t{_fmt(a)}\t{_fmt(b)}\n" for label, a, b in rows)
+
+
+def dump_pairs(out: Path, seed: int, home: Path, postings: list[dict[str, Any]],
+               vacancies: dict[int, dict[str, Any]], job_of: dict[Key, str], result: dict[str, Any]) -> None:
+    """Write DIR/seed<N>/{missed,false}.tsv and a copy of the warehouse (every jobpool command of the
+    run has exited by now, so the file is closed and checkpointed)."""
+    import duckdb
+
+    missed, false = error_pairs(postings, vacancies, job_of)
+    fn, fp = result["true_pairs"] - result["tp"], result["pred_pairs"] - result["tp"]
+    if len(missed) != fn or len(false) != fp or Counter(k for k, _, _ in false) != +Counter(result["fp"]):
+        raise RuntimeError(f"dump seed {seed}: pair lists disagree with the scores "
+                           f"(missed {len(missed)} vs FN {fn}, false {len(false)} vs FP {fp})")
+    dest = out / f"seed{seed}"
+    dest.mkdir(parents=True, exist_ok=True)
+    _write_tsv(dest / "missed.tsv", "class", missed)
+    _write_tsv(dest / "false.tsv", "kind", false)
+    found = sorted((home / "warehouse").glob("*.duckdb"))
+    if len(found) != 1:
+        raise RuntimeError(f"dump seed {seed}: expected one warehouse file under {home / 'warehouse'}, found {found}")
+    db = found[0]
+    for part in (db, db.with_name(db.name + ".wal")):
+        if part.exists():
+            shutil.copy2(part, dest / part.name)
+    with duckdb.connect(str(dest / db.name), read_only=True) as con:  # the copy opens and has the scored rows
+        row = con.execute("select count(*) from published.job_sources").fetchone()
+    if row is None or row[0] != len(job_of):
+        raise RuntimeError(f"dump seed {seed}: the copied warehouse has {row} job_sources rows, not {len(job_of)}")
+    (dest / "home.txt").write_text(db.name, encoding="utf-8")
+    print(f"dump seed {seed}: missed {len(missed)} (FN {fn}), false {len(false)} (FP {fp})", flush=True)
+
+
 # -- baseline --------------------------------------------------------------------------------------
 def baseline(postings: list[dict[str, Any]], threshold: float = 0.75) -> dict[Key, str]:
     """TF-IDF character bigrams of the description, cosine ≥ threshold, connected components."""
@@ -276,7 +356,7 @@ def baseline(postings: list[dict[str, Any]], threshold: float = 0.75) -> dict[Ke
 
 # -- the run ---------------------------------------------------------------------------------------
 def run_seed(seed: int, scale: float, weekly: bool, start: date, with_baseline: bool,
-             keep: Path | None) -> dict[str, Any]:
+             keep: Path | None, dump: Path | None = None) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f"dedup_world_{seed}_"))
     try:
         t0 = time.perf_counter()
@@ -297,6 +377,8 @@ def run_seed(seed: int, scale: float, weekly: bool, start: date, with_baseline: 
         result["files_quarantined"] = runner.file_quarantined
         result["process_runs"] = runner.process_runs
         result["seconds"] = {"generate": t_gen, **dict(runner.times), "total": time.perf_counter() - t0}
+        if dump is not None:
+            dump_pairs(dump, seed, tmp / "home", postings, vacancies, job_of, result)
         if with_baseline:
             result["baseline"] = summarise(score(postings, vacancies, baseline(postings)))
         return result
@@ -355,6 +437,9 @@ def main() -> int:
     ap.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
     ap.add_argument("--start", type=date.fromisoformat, default=datetime.now(UTC).date(),
                     help="first posting day (default today, so landing times are never in the world's future)")
+    ap.add_argument("--dump-pairs", type=Path, metavar="DIR",
+                    help="error analysis: write DIR/seed<N>/missed.tsv, false.tsv and a copy of the warehouse "
+                         "(generated records; not for the matcher's author)")
     ap.add_argument("--keep", type=Path, help=argparse.SUPPRESS)  # debugging only: keeps worlds (never commit)
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -363,7 +448,7 @@ def main() -> int:
     per_seed: dict[str, dict[str, Any]] = {}
     raws = []
     for seed in seeds:
-        raw = run_seed(seed, args.scale, args.weekly, args.start, not args.no_baseline, args.keep)
+        raw = run_seed(seed, args.scale, args.weekly, args.start, not args.no_baseline, args.keep, args.dump_pairs)
         raws.append(raw)
         per_seed[f"seed {seed}"] = summarise(raw)
         print(f"  seed {seed}: done in {raw['seconds']['total']:.0f} s", flush=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from transforms.dedup.blocking import node_features_sql
 from transforms.dedup.model import THRESHOLD, Model, log_odds, match_probability, prior
@@ -88,4 +89,79 @@ def format_explanation(ex: dict[str, Any]) -> str:
                                          f"; in the warehouse: {'the same job' if ex['same_job'] else 'two jobs'}"
                                          + (" (joined through other copies)" if ex["same_job"] and not ex["would_link"]
                                             else "")))
+    return "\n".join(lines)
+
+
+def diagnose_pairs(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, Key, Key]],
+                   model: Model | None = None) -> dict[str, Any]:
+    """Where each of many labelled pairs (label, first, second) of core.posting stands, in aggregate:
+    never compared (no shared block key, or too far apart in a big sorted block), vetoed (which veto),
+    scored below the threshold, linked but kept apart by clustering, or one job; and, per label and
+    outcome, how often each comparison level occurs.
+
+    Why aggregate: a reviewer's sample of pairs the pipeline split (or joined) is read as "which rule
+    costs these pairs", not pair by pair. Blocking is recomputed over the whole pool as one run would
+    block it, so this reads every posting's stored match fields (seconds for a city's pool)."""
+    from transforms.dedup.blocking import _text_keys, block_keys_sql
+
+    if model is None:
+        model, _ = latest_model(con)
+    con.execute("create or replace temp table dg_rows as select (row_number() over (order by source, "
+                "source_record_id) - 1)::bigint as node, * from core.posting")
+    con.execute(f"create or replace temp table dg_feat as {node_features_sql('dg_rows', stored=True)}")
+    ids = {(s, r): int(n) for n, s, r in con.execute("select node, source, source_record_id from dg_rows").fetchall()}
+    missing = [k for _, x, y in pairs for k in (x, y) if k not in ids]
+    if missing:
+        raise LookupError(f"{len(missing)} postings not in core.posting, e.g. {missing[0][0]}:{missing[0][1]}")
+    nodes = load_nodes(con, "dg_feat", stored=True)
+    a = np.array([ids[x] for _, x, _ in pairs], dtype=np.int64)
+    b = np.array([ids[y] for _, _, y in pairs], dtype=np.int64)
+    con.register("dg_text", _text_keys(nodes.sig))
+    con.execute(f"create or replace temp table dg_keys as {block_keys_sql('dg_feat', 'dg_text')}")
+    con.register("dg_pairs", pa.table({"i": np.arange(len(pairs)), "a": a, "b": b}))
+    shared = con.execute("""
+        select p.i, min(abs(ka.bucket - kb.bucket)) as gap from dg_pairs p
+        join dg_keys ka on ka.node = p.a join dg_keys kb on kb.node = p.b and kb.key = ka.key group by p.i
+    """).fetchnumpy()
+    gap = np.full(len(pairs), -1)
+    gap[shared["i"].astype(np.int64)] = shared["gap"]
+    comps = compare(nodes, a, b)
+    probability = match_probability(model, comps)
+    job = con.sql("select job_id from dg_rows order by node").fetchnumpy()["job_id"]
+    same_job = job[a] == job[b]
+    outcome = np.where(gap < 0, "no shared block key", np.where(gap > 1, "shared key, buckets apart", ""))
+    outcome = np.where(outcome != "", outcome, np.where(
+        comps.veto >= 0, np.array(["veto: " + v for v in VETOES])[np.maximum(comps.veto, 0)],
+        np.where(probability < THRESHOLD, "below threshold", "linked, clustered apart")))
+    direct = (comps.veto < 0) & (probability >= THRESHOLD) & (gap >= 0) & (gap <= 1)
+    outcome = np.where(same_job, np.where(direct, "one job, linked directly", "one job, through other copies"),
+                       outcome)
+    report: dict[str, Any] = {}
+    labels = np.array([label for label, _, _ in pairs])
+    for label in sorted(set(labels.tolist())):
+        mine = labels == label
+        by_outcome: dict[str, Any] = {}
+        for name in sorted(set(outcome[mine].tolist())):
+            sel = mine & (outcome == name)
+            by_outcome[name] = {"pairs": int(sel.sum()), "levels": {
+                comp: {(LEVELS[comp][lv] if lv >= 0 else "not stated"): int(n)
+                       for lv, n in zip(*np.unique(comps.levels[sel, k], return_counts=True), strict=True)}
+                for k, comp in enumerate(COMPARISONS)}}
+        report[label] = {"pairs": int(mine.sum()), "outcomes": by_outcome}
+    con.unregister("dg_text")
+    con.unregister("dg_pairs")
+    return report
+
+
+def format_diagnosis(report: dict[str, Any], levels: bool = True) -> str:
+    """The diagnosis as text: per label, pairs per outcome, then (``levels``) each comparison's levels."""
+    lines = []
+    for label, entry in report.items():
+        lines.append(f"{label}: {entry['pairs']} pairs")
+        for name, out in sorted(entry["outcomes"].items(), key=lambda kv: -kv[1]["pairs"]):
+            lines.append(f"  {out['pairs']:>6}  {name}")
+            if levels:
+                for comp, counts in out["levels"].items():
+                    shown = ", ".join(f"{lv} {n}" for lv, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+                    lines.append(f"            {comp:<16} {shown}")
     return "\n".join(lines)
