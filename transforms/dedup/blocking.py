@@ -12,10 +12,10 @@ import pyarrow as pa
 
 from transforms.vocabulary import CITY_ADCODE, REFERENCE_DIR
 
-NUM_PERM = 16  # MinHash permutations over description clauses
+NUM_PERM = 64  # MinHash permutations over description clauses
 BLOCK_BUCKET = 20  # a block bigger than this is cut into buckets sorted by employer and date (sorted neighbourhood)
 TEXT_KEYS = 1  # MinHash values used as blocking keys
-#: parsed details that are block keys too (with district + trade name): copies that name the same
+#: parsed details that are block keys too (with city + trade name): copies that name the same
 #: working hours or contact person meet even when title, pay and employer are worded apart
 #: (安保员 / 保安, 5833 / 5800, legal / shop name) and no third copy bridges them, as in a later run
 DETAIL_KEYS = ("hours", "contact")
@@ -28,7 +28,12 @@ _CLAUSE_SPLIT_RX = r"[\s,.;:!?，。；：！？、|｜【】\[\]（）()<>《�
 #: 招聘收银员2名 (headcount), （王经理） (contact person): both stay after personal data is masked
 _HEADCOUNT_RX = r"招聘[^\d\n，,。；]{0,20}?(\d{1,4})\s*[名人位]"
 _CONTACT_RX = r"[（(](\p{Han}(?:先生|女士|小姐|经理|主管|店长|老师|师傅|部长|总))[）)]"
-_HOURS_RX = r"(\d{1,2})[:：](\d{2})\s*[-~～—至到]+\s*(?:次日)?(\d{1,2})[:：](\d{2})"
+#: working hours as boards write them: 8:00-17:00, 8点-17点, 早上8点到下午5点半, 20:00至次日8:00
+_DAYTIME = "(早上|上午|中午|下午|晚上|夜间|凌晨)?"
+_HOURS_RX = (_DAYTIME + r"\s*(\d{1,2})\s*[:：点时]\s*(\d{2}|半)?\s*分?\s*[-~～—－至到]+\s*(次日|第二天|隔天)?\s*"
+             + _DAYTIME + r"\s*(\d{1,2})\s*[:：点时]\s*(\d{2}|半)?")
+#: a named shift (夜班, 早班 …); a posting naming several (两班倒: 白班 and 夜班) names none
+_SHIFT_RX = r"(早班|中班|晚班|大夜班|夜班|通宵班|白班|长白班)"
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +56,26 @@ def _sql_str(value: str) -> str:
 
 #: fields read out of free text by regex; stored in core.posting (``match_<name>``, '' = none stated) so
 #: an incremental run never re-parses the pool's descriptions
-PARSED = ("branch", "road_no", "hours", "headcount", "contact")
+PARSED = ("branch", "road_no", "hours", "headcount", "contact", "shift_name")
+
+
+def _hours_sql(text: str) -> str:
+    """Working hours in one spelling, H:MM-H:MM on a 24-hour clock (下午5点半 → 17:30; an end before the
+    start within 12 hours and not 次日 is afternoon: 9:00-6:00 → 9:00-18:00), or null."""
+    def clock(ap: str, h: str) -> str:
+        return (f"(try_cast(r.{h} as integer) + case when r.{ap} in ('下午', '晚上') "
+                f"and try_cast(r.{h} as integer) < 12 then 12 else 0 end)")
+
+    def minutes(m: str) -> str:
+        return f"(case r.{m} when '' then '00' when '半' then '30' else r.{m} end)"
+
+    start, end = clock("ap1", "h1"), clock("ap2", "h2")
+    end = (f"(case when r.next = '' and r.ap2 = '' and {end} < {start} and {end} + 12 > {start} "
+           f"and {end} < 12 then {end} + 12 else {end} end)")
+    groups = "['ap1', 'h1', 'm1', 'next', 'ap2', 'h2', 'm2']"
+    return (f"list_transform([regexp_extract({text}, {_sql_str(_HOURS_RX)}, {groups})], lambda r: "
+            f"case when r.h1 = '' then null else {start}::varchar || ':' || {minutes('m1')} || '-' "
+            f"|| {end}::varchar || ':' || {minutes('m2')} end)[1]")
 
 
 def _parsed_sql() -> dict[str, str]:
@@ -63,10 +87,13 @@ def _parsed_sql() -> dict[str, str]:
                                   {_sql_str(_BRANCH_RX)}, 1), '')
         ), '[\\s()（）]', '', 'g'), '')""",
         "road_no": "nullif(regexp_extract(coalesce(address, ''), '(\\d+)号', 1), '')",
-        "hours": f"""nullif(regexp_replace(regexp_extract(coalesce(description, ''), {_sql_str(_HOURS_RX)}, 0),
-                              '[\\s：次日至到~～—]', '', 'g'), '')""",
+        "hours": _hours_sql("coalesce(description, '')"),
         "headcount": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_HEADCOUNT_RX)}, 1), '')",
         "contact": f"nullif(regexp_extract(coalesce(description, ''), {_sql_str(_CONTACT_RX)}, 1), '')",
+        "shift_name": f"""list_transform([list_distinct(list_transform(
+            regexp_extract_all(coalesce(title, '') || ' ' || coalesce(description, ''), {_sql_str(_SHIFT_RX)}),
+            lambda w: case when w in ('大夜班', '通宵班') then '夜班' when w = '长白班' then '白班' else w end))],
+            lambda ws: case when len(ws) = 1 then ws[1] end)[1]""",
     }
 
 
@@ -84,7 +111,9 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
     parsed = _parsed_sql()
     emp_core = _emp_core_sql()
     if stored:
-        parsed = {k: f"nullif(coalesce(match_{k}, {v}), '')" for k, v in parsed.items()}
+        # a row stored before match_shift_name existed is re-parsed whole (its hours were spelled otherwise)
+        parsed = {k: f"nullif(case when match_shift_name is null then {v} else coalesce(match_{k}, {v}) end, '')"
+                  for k, v in parsed.items()}
         emp_core = f"coalesce(match_employer, {emp_core})"
     clauses = f"""list_distinct(list_transform(
             list_filter(regexp_split_to_array(lower(coalesce(description, '')), {_sql_str(_CLAUSE_SPLIT_RX)}),
@@ -94,7 +123,10 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
         clauses = f"case when text_signature is null then {clauses} else []::ubigint[] end"
     return f"""
     select node,
-        coalesce(district_adcode, city_adcode, '') as district,
+        -- blocks are per city: a copy that names no district (济宁市 only) must meet its copies that do;
+        -- two stated districts that differ are a veto (score.VETO_CODES), not another block
+        coalesce(city_adcode, left(district_adcode, 4) || '00', '') as city,
+        district_adcode as district,
         {emp_core} as emp_core,
         title_norm,
         {parsed["branch"]} as branch,
@@ -111,6 +143,7 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
         employment_type,
         {parsed["headcount"]} as headcount,
         {parsed["contact"]} as contact,
+        {parsed["shift_name"]} as shift_name,
         coalesce(is_night_shift, false) as night,
         coalesce(salary_negotiable, false) and salary_monthly_min is null as sal_open,
         (date_posted - date '2000-01-01')::integer as day,
@@ -148,20 +181,20 @@ def block_keys_sql(features: str, text_keys: str, bucket: bool = True) -> str:
     for a posting without description). ``bucket``: number postings within big blocks."""
     stem = "left(f.emp_core, 2)"
     parts = [
-        f"select f.node, concat_ws('|', 't', f.district, {stem}, f.title_norm) as key, f.emp_core, f.day "
+        f"select f.node, concat_ws('|', 't', f.city, {stem}, f.title_norm) as key, f.emp_core, f.day "
         f"from {features} f where f.title_norm is not null",
-        f"select f.node, concat_ws('|', 'e', f.district, f.emp_core) as key, f.emp_core, f.day from {features} f",
-        f"select f.node, concat_ws('|', 's', f.district, {stem}, round(f.sal_min)::bigint) as key, f.emp_core, f.day "
+        f"select f.node, concat_ws('|', 'e', f.city, f.emp_core) as key, f.emp_core, f.day from {features} f",
+        f"select f.node, concat_ws('|', 's', f.city, {stem}, round(f.sal_min)::bigint) as key, f.emp_core, f.day "
         f"from {features} f where f.sal_min is not null",
     ]
     for field in DETAIL_KEYS:  # a stated detail stands in for a title or pay worded differently
         parts.append(
-            f"select f.node, concat_ws('|', '{field[0]}', f.district, {stem}, f.{field}) as key, f.emp_core, f.day "
+            f"select f.node, concat_ws('|', '{field[0]}', f.city, {stem}, f.{field}) as key, f.emp_core, f.day "
             f"from {features} f where f.{field} is not null"
         )
     for k in range(TEXT_KEYS):
         parts.append(
-            f"select f.node, concat_ws('|', 'm{k}', f.district, {stem}, t.mh{k}) as key, f.emp_core, f.day "
+            f"select f.node, concat_ws('|', 'm{k}', f.city, {stem}, t.mh{k}) as key, f.emp_core, f.day "
             f"from {features} f join {text_keys} t using (node) where t.mh{k} is not null"
         )
     union = "\nunion all\n".join(parts)

@@ -26,6 +26,10 @@ from transforms.dedup.score import COMPARISONS, LEVELS, Comparisons
 
 MODEL_PRIOR = Path(__file__).with_name("model.toml")
 PRIOR_PAIRS = 200.0  # weight of the prior, in pairs
+#: comparisons that keep the prior's m and u: every role one employer posts at one time agrees on them
+#: (its name, store, contact and hours, the week), so EM left free takes "same employer, same week"
+#: for "same vacancy" and over-merges a store's roles (docs/dedup.md)
+FROM_PRIOR = ("employer", "place", "details", "days_apart")
 EM_ITERATIONS = 25
 EM_SAMPLE = 400_000  # pairs used for estimation (every k-th in a fixed order): the weights converge well before
 THRESHOLD = float(os.environ.get("JOBPOOL_MATCH_THRESHOLD", "0.5"))  # match probability to join a cluster
@@ -121,6 +125,9 @@ def estimate(comparisons: Comparisons, start: Model | None = None, prior_pairs: 
         q = 1.0 - p
         m, u = {}, {}
         for k, name in enumerate(COMPARISONS):
+            if name in FROM_PRIOR:
+                m[name], u[name] = base.m[name], base.u[name]
+                continue
             lv = levels[:, k]
             known = lv >= 0
             size = len(LEVELS[name])

@@ -69,23 +69,23 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(f"create or replace temp table dd_run_keys as "
                 f"{block_keys_sql('dd_run_feat', 'dd_run_text', bucket=False)}")
 
-    # existing postings that can share a block key with this run: every key starts with district +
-    # trade name, so the pool is first cut to the run's (district, trade name) pairs from stored columns
+    # existing postings that can share a block key with this run: every key starts with city +
+    # trade name, so the pool is first cut to the run's (city, trade name) pairs from stored columns
     # (rowid-addressed, no text read); then only rows within the sorted neighbourhood of a run posting
     # are kept: in a block sorted by employer and date, pool rows more than two buckets away from every
     # run row can never pair with one
     con.execute(f"""
         create or replace temp table dd_core_cand as
         select * from (
-            select rowid as node, coalesce(district_adcode, city_adcode, '') as district,
+            select rowid as node, coalesce(city_adcode, left(district_adcode, 4) || '00', '') as city,
                    coalesce(match_employer, {_emp_core_sql()}) as emp_core, title_norm,
                    salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
                    (date_posted - date '2000-01-01')::integer as day,
                    {"".join(f"nullif(match_{k}, '') as {k}, " for k in DETAIL_KEYS)}
                    {", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))}
             from core.posting
-        ) c semi join (select distinct district, left(emp_core, 2) as stem from dd_run_feat) r
-          on r.district = c.district and r.stem = left(c.emp_core, 2)
+        ) c semi join (select distinct city, left(emp_core, 2) as stem from dd_run_feat) r
+          on r.city = c.city and r.stem = left(c.emp_core, 2)
     """)
     reach = 2 * BLOCK_BUCKET
     con.execute(f"""
@@ -115,9 +115,10 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
         where not is_run and (pos - run_before <= {reach} or run_after - pos <= {reach})
     """)
     # the pool's text is read only for rows loaded before the parsed fields were stored
-    legacy = con.execute("select count(*) from core.posting where match_branch is null or match_employer is null"
+    legacy = con.execute("select count(*) from core.posting where match_shift_name is null or match_branch is null "
+                         "or match_employer is null"
                          " or text_signature is null").fetchall()[0][0] > 0
-    text_cols = ("description", "address", "employer_branch")
+    text_cols = ("title", "description", "address", "employer_branch")
     text = "" if legacy else "".join(f", null::varchar as {c}" for c in text_cols)
     wanted = ("source, source_record_id, job_id, district_adcode, city_adcode, employer_key, title_norm, town, "
               "coord_status, latitude, longitude, salary_monthly_min, salary_monthly_max, salary_months, "

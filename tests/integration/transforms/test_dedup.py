@@ -205,11 +205,11 @@ def test_stated_hours_or_contact_bring_copies_into_one_block() -> None:
     later run no third copy bridges them; the stated working hours and contact person still do."""
     con = duckdb.connect()
     con.execute("""create table f as select * from (values
-        (0, '370811', '运泰保安', '安保员', 5833.0, 9800, '8:00-17:00', '王店长'),
-        (1, '370811', '运泰保安服务有限公司', '保安', 5800.0, 9801, '8:00-17:00', null),
-        (2, '370811', '运泰保安服务有限公司', '保安', 5800.0, 9801, null, '王店长'),
-        (3, '370811', '鸿远超市', '保安', 5800.0, 9801, '8:00-17:00', '王店长'))
-        t(node, district, emp_core, title_norm, sal_min, day, hours, contact)""")
+        (0, '370800', '运泰保安', '安保员', 5833.0, 9800, '8:00-17:00', '王店长'),
+        (1, '370800', '运泰保安服务有限公司', '保安', 5800.0, 9801, '8:00-17:00', null),
+        (2, '370800', '运泰保安服务有限公司', '保安', 5800.0, 9801, null, '王店长'),
+        (3, '370800', '鸿远超市', '保安', 5800.0, 9801, '8:00-17:00', '王店长'))
+        t(node, city, emp_core, title_norm, sal_min, day, hours, contact)""")
     con.execute("create table t as select node, null::bigint as mh0 from f")
     pairs = set(con.execute(candidate_pairs_sql(f"({block_keys_sql('f', 't')})")).fetchall())
     assert (0, 1) in pairs and (0, 2) in pairs
@@ -294,7 +294,7 @@ def test_pool_fields_are_stored_and_rows_without_them_still_match(home: Paths) -
     assert con.execute("select count(*) from core.posting where match_employer is null").fetchall()[0][0] == 0
     # a pool loaded before the fields existed (nulls) is parsed from its text instead, with the same result
     con.execute("update core.posting set match_branch = null, match_road_no = null, match_hours = null, "
-                "match_headcount = null, match_contact = null, match_employer = null")
+                "match_headcount = null, match_contact = null, match_employer = null, match_shift_name = null")
     con.close()
     first = _jobs(home, "core.posting")
     _land(home, "feed_b", [

@@ -69,6 +69,7 @@ alter table core.posting add column if not exists match_hours varchar;
 alter table core.posting add column if not exists match_headcount varchar;
 alter table core.posting add column if not exists match_contact varchar;
 alter table core.posting add column if not exists match_employer varchar;   -- employer key without place prefixes
+alter table core.posting add column if not exists match_shift_name varchar; -- 夜班, 早班 … when it names one
 
 create table if not exists core.job (
     job_id              varchar primary key,

@@ -3,7 +3,7 @@ merge into core.posting as target
 using (
     select source, source_record_id, job_id, match_key, match_rule, match_score, text_signature,
            match_branch, match_road_no, match_hours, match_headcount, match_contact, match_employer,
-           content_hash, batch_id,
+           match_shift_name, content_hash, batch_id,
            record_index, url, title, title_norm, description, employer_name, employer_key,
            employer_branch, address, city_adcode, district_adcode, town, town_adcode, latitude,
            longitude, coord_status, salary_text, salary_currency, salary_period, salary_min,
@@ -22,7 +22,7 @@ when matched then update set
     match_score = incoming.match_score, text_signature = incoming.text_signature,
     match_branch = incoming.match_branch, match_road_no = incoming.match_road_no, match_hours = incoming.match_hours,
     match_headcount = incoming.match_headcount, match_contact = incoming.match_contact,
-    match_employer = incoming.match_employer,
+    match_employer = incoming.match_employer, match_shift_name = incoming.match_shift_name,
     content_hash = incoming.content_hash, batch_id = incoming.batch_id,
     record_index = incoming.record_index, url = incoming.url, title = incoming.title,
     title_norm = incoming.title_norm, description = incoming.description,

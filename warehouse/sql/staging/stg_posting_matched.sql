@@ -3,7 +3,7 @@
 -- transforms/dedup/run.py, which registers `dedup_assignment`: per landed record its copy_rank and
 -- record_known (computed there once, with the run's copies and the pool), job_id, match_rule
 -- (exact_copy_in_run | exact_record | near_duplicate | no_match), match_score, text_signature and the
--- fields it parsed out of the text (match_branch .. match_contact, match_employer; '' = not stated)
+-- fields it parsed out of the text (match_branch .. match_contact, match_shift_name, match_employer; '' = not stated)
 -- for later runs.
 -- Only the assignment is written (staging.posting_assignment, a few narrow columns); the matched
 -- postings are a view joining it to staging.posting_normalised, so deduplication does not copy every
@@ -12,7 +12,7 @@ create or replace table staging.posting_assignment as
 select batch_id, record_index, copy_rank,  -- copy_rank: a record delivered twice in this run, latest = 1
     job_id, match_rule, match_score, text_signature,
     match_branch, match_road_no, match_hours, match_headcount, match_contact, match_employer,
-    record_known
+    match_shift_name, record_known
 from dedup_assignment;
 
 -- One row per existing job a new copy bridged into an older one: the retired id and the job it now is
@@ -41,6 +41,7 @@ select n.*,
     a.match_headcount,
     a.match_contact,
     a.match_employer,
+    a.match_shift_name,
     a.record_known
 from staging.posting_normalised as n
 join staging.posting_assignment as a using (batch_id, record_index);
