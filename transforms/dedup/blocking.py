@@ -120,7 +120,8 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
                         lambda c: length(c) >= 2),
             lambda c: hash(c)))"""
     if stored:
-        clauses = f"case when text_signature is null then {clauses} else []::ubigint[] end"
+        # a signature of another length (stored when NUM_PERM was 16) is recomputed from the text
+        clauses = f"case when {_current_signature()} is null then {clauses} else []::ubigint[] end"
     return f"""
     select node,
         -- blocks are per city: a copy that names no district (济宁市 only) must meet its copies that do;
@@ -147,9 +148,14 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
         coalesce(is_night_shift, false) as night,
         coalesce(salary_negotiable, false) and salary_monthly_min is null as sal_open,
         (date_posted - date '2000-01-01')::integer as day,
-        {clauses} as clauses{", text_signature" if stored else ""}
+        {clauses} as clauses{f", {_current_signature()} as text_signature" if stored else ""}
     from {relation}
     """
+
+
+def _current_signature(column: str = "text_signature") -> str:
+    """SQL: the stored signature if it has this version's NUM_PERM values, else null (recompute it)."""
+    return f"case when len({column}) = {NUM_PERM} then {column} end"
 
 
 def minhash(clauses: pa.ListArray, num_perm: int = NUM_PERM, seed: int = 1) -> np.ndarray:

@@ -17,6 +17,7 @@ from transforms.dedup.blocking import (
     NUM_PERM,
     PARSED,
     TEXT_KEYS,
+    _current_signature,
     _emp_core_sql,
     _text_keys,
     block_keys_sql,
@@ -82,7 +83,7 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
                    salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
                    (date_posted - date '2000-01-01')::integer as day,
                    {"".join(f"nullif(match_{k}, '') as {k}, " for k in DETAIL_KEYS)}
-                   {", ".join(f"text_signature[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))}
+                   {", ".join(f"({_current_signature()})[{k + 1}] as mh{k}" for k in range(TEXT_KEYS))}
             from core.posting
         ) c semi join (select distinct city, left(emp_core, 2) as stem from dd_run_feat) r
           on r.city = c.city and r.stem = left(c.emp_core, 2)
@@ -117,7 +118,7 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     # the pool's text is read only for rows loaded before the parsed fields were stored
     legacy = con.execute("select count(*) from core.posting where match_shift_name is null or match_branch is null "
                          "or match_employer is null"
-                         " or text_signature is null").fetchall()[0][0] > 0
+                         f" or {_current_signature()} is null").fetchall()[0][0] > 0
     text_cols = ("title", "description", "address", "employer_branch")
     text = "" if legacy else "".join(f", null::varchar as {c}" for c in text_cols)
     wanted = ("source, source_record_id, job_id, district_adcode, city_adcode, employer_key, title_norm, town, "

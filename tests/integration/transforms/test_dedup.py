@@ -306,3 +306,17 @@ def test_pool_fields_are_stored_and_rows_without_them_still_match(home: Paths) -
     second = _jobs(home, "core.posting")
     assert second["b1"] == first["a1"]
     assert second["d1"] != first["c1"]  # another branch: the legacy row's branch was parsed from its text
+
+
+def test_signatures_stored_with_another_length_are_recomputed(home: Paths) -> None:
+    """A pool deduplicated when signatures had 16 values (NUM_PERM was 16) still matches: its text is read."""
+    _land(home, "board_a", [vacancy("鸿远", source_record_id="a1")])
+    run_all(home)
+    con = duckdb.connect(str(home.warehouse))
+    con.execute("update core.posting set text_signature = text_signature[1:16]")
+    con.close()
+    first = _jobs(home, "core.posting")
+    _land(home, "feed_b", [vacancy("鸿远", source_record_id="b1", hiring_organization="鸿远超市（古槐店）",
+                                   job_location="济宁市任城区")])
+    run_all(home)
+    assert _jobs(home, "core.posting")["b1"] == first["a1"]
