@@ -26,13 +26,14 @@ from transforms.dedup.score import COMPARISONS, LEVELS, Comparisons
 
 MODEL_PRIOR = Path(__file__).with_name("model.toml")
 PRIOR_PAIRS = 200.0  # weight of the prior, in pairs
-#: comparisons that keep the prior's m and u: every role one employer posts at one time agrees on them
-#: (its name, store, contact and hours, the week), so EM left free takes "same employer, same week"
-#: for "same vacancy" and over-merges a store's roles (docs/dedup.md)
+#: store-level comparisons: every role one employer posts at one time agrees on them (its name, store,
+#: contact and hours, the week), so EM estimating them with the rest takes "same employer, same week"
+#: for "same vacancy" and merges a store's roles. They keep the prior while EM runs on the others,
+#: then are estimated once from the posterior that the vacancy-level evidence gives (docs/dedup.md)
 FROM_PRIOR = ("employer", "place", "details", "days_apart")
 EM_ITERATIONS = 25
 EM_SAMPLE = 400_000  # pairs used for estimation (every k-th in a fixed order): the weights converge well before
-THRESHOLD = float(os.environ.get("JOBPOOL_MATCH_THRESHOLD", "0.5"))  # match probability to join a cluster
+THRESHOLD = float(os.environ.get("JOBPOOL_MATCH_THRESHOLD", "0.9"))  # match probability to join a cluster
 
 
 @dataclass
@@ -109,32 +110,49 @@ def estimate(comparisons: Comparisons, start: Model | None = None, prior_pairs: 
              iterations: int = EM_ITERATIONS, sample: int = EM_SAMPLE) -> Model:
     """EM over the pairs (a fixed, evenly spaced sample of at most ``sample``): E, the probability each
     pair is a duplicate under the current m/u/λ; M, m and u as the probability-weighted level shares,
-    with the prior added as ``prior_pairs`` pseudo-pairs. Vetoed pairs take part as what they are
-    (their other levels are as informative as anyone's); the veto only decides at the end."""
+    with the prior added as ``prior_pairs`` pseudo-pairs. Vetoed pairs take part as known
+    non-duplicates (semi-supervised EM): they are the candidates most like duplicates that are not."""
     base = start or prior()
     if os.environ.get("JOBPOOL_DEDUP_EM", "1") == "0":
         return base
-    levels = comparisons.levels
+    levels, vetoed = comparisons.levels, comparisons.veto >= 0
     if len(levels) > sample:
-        levels = levels[np.linspace(0, len(levels) - 1, sample).astype(np.int64)]
+        pick = np.linspace(0, len(levels) - 1, sample).astype(np.int64)
+        levels, vetoed = levels[pick], vetoed[pick]
     model = Model(base.lam, dict(base.m), dict(base.u), len(levels))
     if not len(levels):
         return model
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-log_odds(model, levels)))
-        q = 1.0 - p
+        p = _posterior(model, levels, vetoed)
         m, u = {}, {}
         for k, name in enumerate(COMPARISONS):
             if name in FROM_PRIOR:
                 m[name], u[name] = base.m[name], base.u[name]
-                continue
-            lv = levels[:, k]
-            known = lv >= 0
-            size = len(LEVELS[name])
-            pm = np.bincount(lv[known], weights=p[known], minlength=size)
-            pu = np.bincount(lv[known], weights=q[known], minlength=size)
-            m[name] = _normalised(pm + prior_pairs * base.m[name])
-            u[name] = _normalised(pu + prior_pairs * base.u[name])
+            else:
+                m[name], u[name] = _m_step(levels[:, k], p, len(LEVELS[name]), prior_pairs, base, name)
         lam = (p.sum() + prior_pairs * base.lam) / (len(p) + prior_pairs)
         model = Model(float(np.clip(lam, 1e-4, 0.9)), m, u, len(levels), model.iterations + 1)
-    return model
+    # the store-level comparisons, last: weighed by what the vacancy-level evidence decided
+    p = _posterior(model, levels, vetoed)
+    m, u = dict(model.m), dict(model.u)
+    for k, name in enumerate(COMPARISONS):
+        if name in FROM_PRIOR:
+            m[name], u[name] = _m_step(levels[:, k], p, len(LEVELS[name]), prior_pairs, base, name)
+    return Model(model.lam, m, u, len(levels), model.iterations)
+
+
+def _posterior(model: Model, levels: np.ndarray, vetoed: np.ndarray) -> np.ndarray:
+    """E step: P(duplicate) per pair; a vetoed pair is a known non-duplicate (the veto decides alone),
+    which anchors the u probabilities in the pairs that look most alike."""
+    p = 1.0 / (1.0 + np.exp(-log_odds(model, levels)))
+    p[vetoed] = 0.0
+    return p
+
+
+def _m_step(lv: np.ndarray, p: np.ndarray, size: int, prior_pairs: float, base: Model,
+            name: str) -> tuple[np.ndarray, np.ndarray]:
+    """M step for one comparison: m and u as the probability-weighted level shares, plus the prior."""
+    known = lv >= 0
+    pm = np.bincount(lv[known], weights=p[known], minlength=size)
+    pu = np.bincount(lv[known], weights=1.0 - p[known], minlength=size)
+    return _normalised(pm + prior_pairs * base.m[name]), _normalised(pu + prior_pairs * base.u[name])

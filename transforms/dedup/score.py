@@ -40,7 +40,9 @@ LEVELS: dict[str, tuple[str, ...]] = {
     # overlap between a brief and a full text is its own level, not "different"
     "description": ("near-identical ≥ 0.8", "≥ 0.7", "≥ 0.6", "≥ 0.5", "overlapping ≥ 0.35", "different",
                     "one brief (≤ 10 clauses), one full, < 0.5"),
-    "employer": ("same key", "same trade name only"),
+    # a shop name and its legal name share more than the trade name's two characters (鼎家超市 /
+    # 鼎家超市连锁); two firms that only share them (鼎家超市 / 鼎家物业) are another employer
+    "employer": ("same key", "one contains the other, or the first three characters agree", "the trade name only"),
     # pay apart in copies of one week is two offers; weeks later it may be the same vacancy's raise
     "salary": ("same ≤ 1.5 %", "close ≤ 10 %", "apart ≤ 30 %, same week", "apart ≤ 30 %, weeks later",
                "面议 vs a figure", "another unit (时薪 vs 月薪), within 30 %", "a figure within the other's range"),
@@ -152,7 +154,14 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
         differs |= known & (xa != xb)
     levels[:, col["details"]] = np.where(stated, np.where(differs, 1, 0), -1)
     xa, xb, known = _both(c["emp_core_code"], a, b)
-    levels[:, col["employer"]] = np.where(known, np.where(xa == xb, 0, 1), -1)
+    employer = np.where(known, np.where(xa == xb, 0, 2), -1).astype(np.int8)
+    other = np.flatnonzero(employer == 2)
+    if len(other):
+        ea, eb = c["emp_core"][a[other]].tolist(), c["emp_core"][b[other]].tolist()
+        near = np.fromiter((x in y or y in x or x[:3] == y[:3] for x, y in zip(ea, eb, strict=True)),
+                           dtype=bool, count=len(other))
+        employer[other[near]] = 1
+    levels[:, col["employer"]] = employer
     precise_same = np.zeros(n, dtype=bool)  # the same store: branch, street number (or coordinates, below)
     for name in VETO_CODES:
         xa, xb, known = _both(c[name + "_code"], a, b)
@@ -240,7 +249,8 @@ def load_nodes(con: duckdb.DuckDBPyConnection, features: str, stored: bool = Fal
     codes = ", ".join(code(c) for c in CODED)
     floats = ", ".join(f"coalesce({c}, 'NaN'::double) as {c}" for c in ("lat", "lon", "sal_min", "sal_max"))
     extra = ", text_signature" if stored else ""
-    table = con.sql(f"select {codes}, {floats}, coalesce(title_norm, '') as title_norm, night, sal_open, "
+    table = con.sql(f"select {codes}, {floats}, coalesce(title_norm, '') as title_norm, "
+                    f"coalesce(emp_core, '') as emp_core, night, sal_open, "
                     f"coalesce(try_cast(regexp_extract(coalesce(hours, ''), '^(\\d{{1,2}})', 1) as double), "
                     f"'NaN'::double) as hours_start, "
                     f"coalesce(try_cast(regexp_extract(coalesce(hours, ''), '-(\\d{{1,2}}):', 1) as double), "

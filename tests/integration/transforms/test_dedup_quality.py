@@ -104,9 +104,10 @@ def test_quality_above_thresholds_and_beats_baselines(matched: list[tuple]) -> N
     tfidf = quality(tfidf_cosine_groups([r[4] for r in matched], 0.75), vacancies)
     print({"ours": ours.as_dict(), "exact_hash": exact.as_dict(), "tfidf_0.75": tfidf.as_dict()})
     # the matcher is no longer tuned on this generator (docs/dedup.md: its weights come from each run by
-    # EM): the demo's planted look-alikes (the same store's job at 3 % more pay) cost some precision
-    assert ours.precision >= 0.95 and ours.f1 >= 0.96, ours
-    assert ours.bcubed_f1 >= 0.98, ours
+    # EM, its threshold from the independent benchmark's development seeds): on this small site the run's
+    # weights count 时薪 vs 月薪 copies against a match, so recall is lower than when it was tuned here
+    assert ours.precision >= 0.97 and ours.f1 >= 0.91, ours
+    assert ours.bcubed_f1 >= 0.96, ours
     assert ours.f1 > exact.f1 + 0.2 and ours.f1 > tfidf.f1 + 0.2, (ours, exact, tfidf)
 
 
@@ -115,4 +116,4 @@ def test_quality_when_sources_arrive_one_run_each(incremental: list[tuple], matc
     assert len(incremental) > 0.95 * len(matched)  # the loaded postings (quarantined ones are not)
     ours = quality([r[0] for r in incremental], [r[1] for r in incremental])
     print({"incremental": ours.as_dict()})
-    assert ours.precision >= 0.94 and ours.f1 >= 0.955, ours
+    assert ours.precision >= 0.97 and ours.f1 >= 0.91, ours

@@ -61,9 +61,11 @@ def test_a_bridging_copy_merges_two_jobs_and_the_old_id_redirects(home: Paths,
     run_all(home)
     before = _jobs(home, "core.posting")
     assert before["shop"] != before["legal"], "the test needs two jobs to start from"
-    # ... until a copy posted between them shows the vacancy was re-posted all along: one job
+    # ... until a copy posted between them shows the vacancy was re-posted all along: one job (it names
+    # the shop, as the first copy does, and carries the later copy's text)
     _land(home, "feed_c", [vacancy("鸿远", source_record_id="bridge", hiring_organization="鸿远超市（古槐店）",
-                                   date_posted="2026-07-25")])
+                                   date_posted="2026-07-25",
+                                   description=description(brand="济宁鸿远商业连锁有限公司", style="board"))])
     run_all(home)
     after = _jobs(home, "core.posting")
     assert after["shop"] == after["legal"] == after["bridge"]
@@ -114,3 +116,30 @@ def test_the_same_input_gives_the_same_weights_and_job_ids(tmp_path: Path) -> No
         con.close()
     assert results[0] == results[1]
     assert json.loads(results[0][0])["pairs"] > 0
+
+
+CLEANER = ("鼎家超市因业务发展需要，现招聘保洁员2名。负责卖场及卫生间的日常清洁；负责垃圾清运；服从店长安排。"
+           "要求：55岁以下，身体健康，吃苦耐劳。工作时间：7:00-15:00。")
+KITCHEN = ("旺源面馆三里屯店招聘帮厨1名。负责择菜、洗菜、切配；协助厨师备餐；保持后厨卫生。要求：手脚麻利，"
+           "能吃苦，有健康证优先。工作时间：9:30-20:30，包吃住，月休4天。")
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    # shop name vs legal name, pay stated in one copy only (面议 / 时薪), same street address, same text
+    ({"title": "保洁", "hiring_organization": "鼎家超市万达广场店", "base_salary": "面议"},
+     {"title": "保洁阿姨", "hiring_organization": "济宁鼎家超市连锁有限责任公司", "base_salary": "时薪21-23元"}),
+    # a title with a perk appended, the branch as 店 / 分店, the legal name, pay in 千
+    ({"title": "帮厨+包吃住", "hiring_organization": "旺源面馆(三里屯店)", "base_salary": "2500-4500",
+      "description": KITCHEN},
+     {"title": "帮厨", "hiring_organization": "济宁市任城区旺源餐饮有限公司三里屯分店", "base_salary": "2.5-4.5千/月",
+      "description": KITCHEN}),
+], ids=["shop_vs_legal_name_pay_in_one_copy", "perk_in_title_branch_suffix"])
+def test_the_issues_missed_pairs_are_one_job(home: Paths, first: dict[str, str], second: dict[str, str]) -> None:
+    """The typical missed pairs the deduplication issue lists, each landed by two sources into one run."""
+    base = {"description": CLEANER, "job_location": "济宁市任城区太白湖新区万达广场北门", "employment_type": "全职",
+            "date_posted": "2025-06-02"}
+    _land(home, "board_a", [{**base, **first, "source_record_id": "a"}])
+    _land(home, "feed_b", [{**base, **second, "source_record_id": "b", "date_posted": "2025-06-04"}])
+    run_all(home)
+    jobs = _jobs(home, "core.posting")
+    assert jobs["a"] == jobs["b"]
