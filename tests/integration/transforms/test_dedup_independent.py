@@ -20,6 +20,6 @@ def test_independent_world_scores(tmp_path: Path) -> None:
                    capture_output=True)
     seed = json.loads(out.read_text())["results"]["seed 4"]
     assert seed["missing"] == 0 and seed["quarantined"] == 0  # every posting accounted for
-    assert seed["precision"] >= 0.88 and seed["recall"] >= 0.80, seed
+    assert seed["precision"] >= 0.97 and seed["recall"] >= 0.87, seed
     assert seed["recall_by_class"]["exact"] >= 0.98
-    assert seed["recall_by_class"]["re-post"] >= 0.75, seed["recall_by_class"]
+    assert seed["recall_by_class"]["re-post"] >= 0.85, seed["recall_by_class"]
