@@ -102,7 +102,7 @@ def diagnose_pairs(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, Key, K
     Why aggregate: a reviewer's sample of pairs the pipeline split (or joined) is read as "which rule
     costs these pairs", not pair by pair. Blocking is recomputed over the whole pool as one run would
     block it, so this reads every posting's stored match fields (seconds for a city's pool)."""
-    from transforms.dedup.blocking import _text_keys, block_keys_sql
+    from transforms.dedup.blocking import CITY_PAIR_RULE, _text_keys, block_keys_sql
 
     if model is None:
         model, _ = latest_model(con)
@@ -119,9 +119,10 @@ def diagnose_pairs(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, Key, K
     con.register("dg_text", _text_keys(nodes.sig))
     con.execute(f"create or replace temp table dg_keys as {block_keys_sql('dg_feat', 'dg_text')}")
     con.register("dg_pairs", pa.table({"i": np.arange(len(pairs)), "a": a, "b": b}))
-    shared = con.execute("""
-        select p.i, min(abs(ka.bucket - kb.bucket)) as gap from dg_pairs p
-        join dg_keys ka on ka.node = p.a join dg_keys kb on kb.node = p.b and kb.key = ka.key group by p.i
+    shared = con.execute(f"""
+        select p.i, min(abs(a.bucket - b.bucket)) as gap from dg_pairs p
+        join dg_keys a on a.node = p.a join dg_keys b on b.node = p.b and b.key = a.key
+        where {CITY_PAIR_RULE} group by p.i
     """).fetchnumpy()
     gap = np.full(len(pairs), -1)
     gap[shared["i"].astype(np.int64)] = shared["gap"]

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from transforms.dedup.blocking import (
     BLOCK_BUCKET,
+    CITY_BLOCKS_WITH_VAGUE,
     DETAIL_KEYS,
     NUM_PERM,
     PARSED,
@@ -79,6 +80,7 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
         create or replace temp table dd_core_cand as
         select * from (
             select rowid as node, coalesce(city_adcode, left(district_adcode, 4) || '00', '') as city,
+                   district_adcode as district,
                    coalesce(match_employer, {_emp_core_sql()}) as emp_core, title_norm,
                    salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
                    (date_posted - date '2000-01-01')::integer as day,
@@ -93,12 +95,13 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
         create or replace temp table dd_core_keys as
         with keys as ({block_keys_sql('dd_core_cand', 'dd_core_cand', bucket=False)}),
         pool as (
-            select node as core_node, key, emp_core, day, false as is_run from keys semi join dd_run_keys using (key)
+            select node as core_node, key, emp_core, day, vague, false as is_run
+            from keys semi join dd_run_keys using (key)
         ),
         shared as (
             select * from pool
             union all  -- only the blocks the pool shares (a first, full run has none)
-            select null, key, emp_core, day, true from dd_run_keys semi join pool using (key)
+            select null, key, emp_core, day, vague, true from dd_run_keys semi join pool using (key)
         ),
         placed as (
             select *, row_number() over (partition by key order by emp_core, day, is_run, core_node) as pos
@@ -112,7 +115,7 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
                     rows between current row and unbounded following) as run_after
             from placed
         )
-        select core_node, key, emp_core, day from near
+        select core_node, key, emp_core, day, vague from near
         where not is_run and (pos - run_before <= {reach} or run_after - pos <= {reach})
     """)
     # the pool's text is read only for rows loaded before the parsed fields were stored
@@ -141,14 +144,15 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(f"""
         create or replace temp table dd_keys as
         with keyed as (
-            select node, key, emp_core, day from dd_run_keys
+            select node, key, emp_core, day, vague from dd_run_keys
             union all
-            select c.node, k.key, k.emp_core, k.day
+            select c.node, k.key, k.emp_core, k.day, k.vague
             from dd_core_keys k join dd_core_nodes c on c.core_node = k.core_node
         )
-        select node, key,
+        select node, key, vague,
             (row_number() over (partition by key order by emp_core, day, node) - 1) // {BLOCK_BUCKET} as bucket
         from keyed
+        {CITY_BLOCKS_WITH_VAGUE}
     """)
     pairs = con.sql(candidate_pairs_sql("dd_keys") + f" where a < {n_run}").fetchnumpy()
     a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)

@@ -156,11 +156,14 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     xa, xb, known = _both(c["emp_core_code"], a, b)
     employer = np.where(known, np.where(xa == xb, 0, 2), -1).astype(np.int8)
     other = np.flatnonzero(employer == 2)
-    if len(other):
-        ea, eb = c["emp_core"][a[other]].tolist(), c["emp_core"][b[other]].tolist()
-        near = np.fromiter((x in y or y in x or x[:3] == y[:3] for x, y in zip(ea, eb, strict=True)),
-                           dtype=bool, count=len(other))
-        employer[other[near]] = 1
+    if len(other):  # strings compared once per pair of employers, not once per pair of postings
+        names, emp_id = np.unique(c["emp_core"], return_inverse=True)
+        ia, ib = emp_id[a[other]].astype(np.int64), emp_id[b[other]].astype(np.int64)
+        key, inverse = np.unique(np.minimum(ia, ib) * len(names) + np.maximum(ia, ib), return_inverse=True)
+        xs, ys = names[key // len(names)].tolist(), names[key % len(names)].tolist()
+        near = np.fromiter((x in y or y in x or x[:3] == y[:3] for x, y in zip(xs, ys, strict=True)),
+                           dtype=bool, count=len(key))
+        employer[other[near[inverse]]] = 1
     levels[:, col["employer"]] = employer
     precise_same = np.zeros(n, dtype=bool)  # the same store: branch, street number (or coordinates, below)
     for name in VETO_CODES:
@@ -227,9 +230,9 @@ def compare(nodes: Nodes, a: np.ndarray, b: np.ndarray) -> Comparisons:
     empty = c["no_text"]
     text_known = ~empty[a] & ~empty[b]
     text_sim = np.zeros(n)
-    for start in range(0, n, 1_000_000):  # bounded memory: pairs × NUM_PERM compares per chunk
-        part = slice(start, start + 1_000_000)
-        text_sim[part] = (nodes.sig[a[part]] == nodes.sig[b[part]]).mean(axis=1)
+    for start in range(0, n, 250_000):  # bounded memory: pairs × NUM_PERM compares per chunk
+        part = slice(start, start + 250_000)
+        text_sim[part] = np.count_nonzero(nodes.sig[a[part]] == nodes.sig[b[part]], axis=1) / nodes.sig.shape[1]
     description = _graded(text_sim, text_known, (0.8, 0.7, 0.6, 0.5, 0.35), descending=True)
     brief = nodes.cols["brief"]
     description[text_known & (brief[a] != brief[b]) & (description >= 4)] = 6

