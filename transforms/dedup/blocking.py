@@ -158,6 +158,9 @@ def _current_signature(column: str = "text_signature") -> str:
     return f"case when len({column}) = {NUM_PERM} then {column} end"
 
 
+_MINHASH_CHUNK = 1 << 15
+
+
 def minhash(clauses: pa.ListArray, num_perm: int = NUM_PERM, seed: int = 1) -> np.ndarray:
     """MinHash signatures (n × num_perm, uint32) of lists of 64-bit clause hashes, vectorised over all
     postings at once (datasketch hashes one document per call, too slow for a million). An empty
@@ -172,13 +175,26 @@ def minhash(clauses: pa.ListArray, num_perm: int = NUM_PERM, seed: int = 1) -> n
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
-    starts = offsets[:-1]
-    nonempty = offsets[1:] > starts
-    idx = starts[nonempty]
+    rows = np.flatnonzero(offsets[1:] > offsets[:-1])
+    starts, ends = offsets[:-1][rows], offsets[1:][rows]
+    # postings in chunks of about _MINHASH_CHUNK clauses (256 KB), every permutation over a chunk while
+    # it is in cache, into one reused buffer: at a million postings 2.2 s, where all clauses at once
+    # (25M × 8 bytes per temporary) took 13.5 s
+    first = 0
     with np.errstate(over="ignore"):
-        for k in range(num_perm):
-            hv = ((values * a[k] + b[k]) >> np.uint64(32)).astype(np.uint32)
-            out[nonempty, k] = np.minimum.reduceat(hv, idx)
+        while first < len(rows):
+            last = max(int(np.searchsorted(ends, starts[first] + _MINHASH_CHUNK, side="right")), first + 1)
+            lo, hi = starts[first], ends[last - 1]
+            part, local = values[lo:hi], starts[first:last] - lo
+            buf = np.empty_like(part)
+            block = np.empty((last - first, num_perm), dtype=np.uint32)
+            for k in range(num_perm):
+                np.multiply(part, a[k], out=buf)
+                np.add(buf, b[k], out=buf)
+                np.right_shift(buf, np.uint64(32), out=buf)
+                block[:, k] = np.minimum.reduceat(buf, local)
+            out[rows[first:last]] = block
+            first = last
     return out
 
 

@@ -58,3 +58,20 @@ def test_brief_and_full_texts_are_told_apart_by_their_signatures() -> None:
     brief = estimate <= BRIEF_TEXT
     assert brief[np.array(sizes) <= 7].mean() > 0.95
     assert not brief[np.array(sizes) >= 24].any()
+
+
+def test_minhash_does_not_depend_on_how_postings_are_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signatures are computed in chunks of postings; a posting's signature is the same whatever
+    chunk it falls in, and an empty description keeps the all-max signature."""
+    import transforms.dedup.blocking as blocking
+
+    rng = np.random.default_rng(5)
+    lists = [rng.integers(1, 2**62, int(k)).tolist() for k in rng.integers(0, 40, 300)]
+    clauses = pa.array(lists, type=pa.list_(pa.uint64()))
+    whole = minhash(clauses)
+    monkeypatch.setattr(blocking, "_MINHASH_CHUNK", 7)  # a chunk boundary inside almost every posting
+    assert np.array_equal(minhash(clauses), whole)
+    one_by_one = np.vstack([minhash(pa.array([x], type=pa.list_(pa.uint64()))) for x in lists])
+    assert np.array_equal(one_by_one, whole)
+    empty = np.array([len(x) == 0 for x in lists])
+    assert empty.any() and (whole[empty] == np.iinfo(np.uint32).max).all()
