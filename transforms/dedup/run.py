@@ -37,12 +37,12 @@ def _core_relation() -> str:
     return "core.posting"
 
 
-def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def link_postings(con: duckdb.DuckDBPyConnection) -> None:
     """Match ``staging.posting_normalised`` against itself and against ``core.posting`` (read-only).
 
-    Returns, per landed record (batch_id, record_index): copy_rank (1 = the run's latest copy of the
-    record), record_known (already in core.posting), job_id, match_rule, match_score and
-    text_signature, and registers it as ``dedup_assignment`` for ``staging/stg_posting_matched.sql``.
+    Writes the temp table ``dedup_assignment`` for ``staging/stg_posting_matched.sql``: per landed
+    record (batch_id, record_index), copy_rank (1 = the run's latest copy of the record), record_known
+    (already in core.posting), job_id, match_rule, match_score, text_signature and parsed fields.
     Deterministic: the same inputs give the same job ids."""
     con.execute("""
         create or replace temp table dd_run as
@@ -168,7 +168,7 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     job_a, job_b = _same_job_edges(job[n_run:])
     root, best = cluster(nodes, a, b, score, job, joined=(job_a + n_run, job_b + n_run))
     _register_model(con, model)
-    return _assign(con, root, best, nodes.sig[:n_run])
+    _assign(con, root, best, nodes.sig[:n_run])
 
 
 def _register_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
@@ -176,9 +176,9 @@ def _register_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     con.register("dedup_model", pa.table({"model": [json.dumps(model.as_dict(), ensure_ascii=False)]}))
 
 
-def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, run_sig: np.ndarray) -> pa.Table:
-    """Job ids, rules and scores → a table keyed by (batch_id, record_index) for every landed record
-    of the run (exact copies and unchanged records included). A cluster with existing postings takes
+def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, run_sig: np.ndarray) -> None:
+    """Job ids, rules and scores → ``dedup_assignment``, keyed by (batch_id, record_index), for every
+    landed record of the run (exact copies and unchanged records included). A cluster with existing postings takes
     the oldest of their jobs and retires the others (``dd_job_merge``: retired_job_id → job_id); a new
     cluster is named after its earliest posting (nodes are numbered earliest first, and a root is its
     smallest node)."""
@@ -211,7 +211,9 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
         select distinct c.job_id as retired_job_id, s.job_id
         from dd_cluster_jobs c join dd_survivor s using (root) where c.job_id <> s.job_id
     """)
-    table = con.sql(f"""
+    # a DuckDB temp table, not an Arrow copy in Python: a million rows of 64-value signatures is 1.2 GB
+    con.execute(f"""
+        create or replace temp table dedup_assignment as
         with clusters as (
             select d.root, count(*) as size, any_value(s.job_id) as existing_job
             from dd_root d left join dd_survivor s using (root)
@@ -222,7 +224,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
             from dd_run_nodes r semi join clusters on clusters.root = r.node
         ),
         matched as (
-            select n.node, n.source, n.source_record_id, d.best, s.sig, {parsed_m},
+            select n.node, n.source, n.source_record_id, d.best, {parsed_m},
                 coalesce(c.existing_job,
                          -- a record that founded a job before and has since moved: keep ids unique
                          case when substr(i.h, 1, 16) in (select job_id from core.job)
@@ -231,7 +233,6 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
                 case when c.size > 1 then 'near_duplicate' else 'no_match' end as match_rule
             from dd_run_nodes n
             join dd_root d using (node)
-            join dd_sig s using (node)
             join dd_run_feat f using (node)
             join clusters c on c.root = d.root
             left join new_ids i on i.root = d.root
@@ -242,7 +243,7 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
                  when r.same_content then 'exact_record'
                  else m.match_rule end as match_rule,
             case when r.copy_rank > 1 or r.same_content then 1.0 else m.best end as match_score,
-            coalesce(m.sig, first_copy.sig, k.text_signature) as text_signature,
+            coalesce(s.sig, k.text_signature) as text_signature,
             {parsed_out}
         from dd_run r
         left join dd_run_nodes n using (batch_id, record_index)
@@ -251,8 +252,8 @@ def _assign(con: duckdb.DuckDBPyConnection, root: np.ndarray, best: np.ndarray, 
                on r.copy_rank > 1 and first_copy.source = r.source and first_copy.source_record_id = r.source_record_id
         left join core.posting k on r.same_content and k.source = r.source and k.source_record_id = r.source_record_id
         left join dd_job_merge merged on merged.retired_job_id = r.known_job_id
-    """).to_arrow_table()
+        -- the signatures (64 values each) joined once, at the end, not carried through the joins above
+        left join dd_sig s on s.node = coalesce(m.node, first_copy.node)
+    """)
     for name in ("dd_root", "dd_sig"):
         con.unregister(name)
-    con.register("dedup_assignment", table)
-    return table
