@@ -91,6 +91,19 @@ def test_a_bridging_copy_merges_two_jobs_and_the_old_id_redirects(home: Paths,
     assert main(["explain", "board_a:shop", "feed_b:legal"]) == 0
     text = capsys.readouterr().out
     assert "match weight" in text and "the same job" in text
+    # labelled pairs in aggregate: the bridge links the later copy directly; the first and the last copy
+    # (106 days apart: a veto on their own) are one job through the bridge
+    pairs = home.home / "reviewed.tsv"
+    pairs.write_text("label\tfirst\tsecond\nbridge\tfeed_c:bridge\tfeed_b:legal\n"
+                     "ends\tboard_a:shop\tfeed_b:legal\n", encoding="utf-8")
+    assert main(["explain", "--pairs", str(pairs), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["bridge"]["outcomes"]) == ["one job, linked directly"]
+    assert list(report["ends"]["outcomes"]) == ["one job, through other copies"]
+    assert report["bridge"]["outcomes"]["one job, linked directly"]["levels"]["employer"] == {"the trade name only": 1}
+    pairs.write_text("label\tfirst\tsecond\nbridge\tfeed_c:bridge\n", encoding="utf-8")
+    assert main(["explain", "--pairs", str(pairs)]) == 2  # a line without its second posting: said, no traceback
+    assert "reviewed.tsv:2" in capsys.readouterr().err
 
 
 def test_the_same_input_gives_the_same_weights_and_job_ids(tmp_path: Path) -> None:
