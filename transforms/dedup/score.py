@@ -5,10 +5,10 @@ Why graded: a re-post updates details (headcount 5名→6名, working hours, con
 differing detail is evidence against a match, not proof. How much evidence each level is comes from
 the data (``transforms/dedup/model.py`` estimates m/u probabilities by EM on every run's candidate
 pairs). Only what no re-post changes stays a veto: two stated branches, towns or street numbers,
-source coordinates more than 0.5 km apart, day vs night shift (or working hours starting or ending
-≥ 2 h apart), pay more than 30 % apart (beyond rounding in copies of the same week: two offers),
-another district, and more than 90 days between the copies (a vacancy re-opened after that is a new
-job: docs/dedup.md)."""
+source coordinates more than 0.5 km apart, day vs night shift (two named shifts, 早班 vs 夜班, or
+working hours starting or ending ≥ 2 h apart), pay more than 30 % apart (beyond rounding in copies
+of the same week: two offers), another district or city, and more than 90 days between the copies
+(a vacancy re-opened after that is a new job: docs/dedup.md)."""
 
 from __future__ import annotations
 
