@@ -138,6 +138,8 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> None:
         -- including those outside its blocks (a job's vague copy must not let a new posting past a
         -- copy that states another store)
         where p.job_id in (select job_id from core.posting where rowid in (select core_node from dd_core_keys))
+           -- and the jobs of records delivered again with new content (below: they stay the same posting)
+           or p.job_id in (select known_job_id from dd_run where copy_rank = 1 and not same_content)
     """)
     con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes', stored=True)}")
     nodes = _concat(run, load_nodes(con, "dd_core_feat", stored=True))
@@ -166,7 +168,14 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> None:
     # an existing job's copies enter clustering already joined, so its every known detail constrains
     # who may join it; these edges never count as a posting's match score
     job_a, job_b = _same_job_edges(job[n_run:])
-    root, best = cluster(nodes, a, b, score, job, joined=(job_a + n_run, job_b + n_run))
+    # a record delivered again with new content is the same posting (the source's key says so): its
+    # new version joins the job of its previous one, however much the text changed
+    same = con.sql("select r.node as a, c.node as b from dd_run_nodes r "
+                   "join dd_core_nodes c using (source, source_record_id)").fetchnumpy()
+    same_a, same_b = same["a"].astype(np.int64), same["b"].astype(np.int64)
+    joined = (np.r_[job_a + n_run, same_a], np.r_[job_b + n_run, same_b])
+    job[same_a] = job[same_b]  # an existing posting: never detached as ambiguous
+    root, best = cluster(nodes, a, b, score, job, joined=joined)
     _register_model(con, model)
     _assign(con, root, best, nodes.sig[:n_run])
 
