@@ -183,11 +183,11 @@ def _record_key(text: str) -> tuple[str, str]:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Why two postings are (not) one job; with one posting, it against every other copy of its job."""
+    if args.pairs:
+        return _explain_pairs(args)
     from transforms.dedup.explain import explain_pair, format_explanation
     from warehouse.db import connect_reader
 
-    if args.pairs:
-        return _explain_pairs(args)
     if not args.posting:
         raise UserError("explain: name a posting (SOURCE:SOURCE_RECORD_ID) or give --pairs FILE")
     first = _record_key(args.posting)

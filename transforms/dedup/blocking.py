@@ -15,7 +15,7 @@ from transforms.vocabulary import CITY_ADCODE, REFERENCE_DIR
 NUM_PERM = 64  # MinHash permutations over description clauses
 BLOCK_BUCKET = 20  # a block bigger than this is cut into buckets sorted by employer and date (sorted neighbourhood)
 TEXT_KEYS = 1  # MinHash values used as blocking keys
-#: parsed details that are block keys too (with city + trade name): copies that name the same
+#: parsed details that are block keys too (with district + trade name): copies that name the same
 #: working hours or contact person meet even when title, pay and employer are worded apart
 #: (安保员 / 保安, 5833 / 5800, legal / shop name) and no third copy bridges them, as in a later run
 DETAIL_KEYS = ("hours", "contact")
@@ -124,9 +124,9 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
         clauses = f"case when {_current_signature()} is null then {clauses} else []::ubigint[] end"
     return f"""
     select node,
-        -- blocks are per city: a copy that names no district (济宁市 only) must meet its copies that do;
-        -- two stated districts that differ are a veto (score.VETO_CODES), not another block
-        coalesce(city_adcode, left(district_adcode, 4) || '00', '') as city,
+        -- a copy naming no district (济宁市 only) meets its copies that name one in city-level blocks
+        -- (block_keys_sql); two stated districts that differ are a veto (score.VETO_CODES)
+        {CITY_SQL} as city,
         district_adcode as district,
         {emp_core} as emp_core,
         title_norm,
@@ -151,6 +151,10 @@ def node_features_sql(relation: str, stored: bool = False) -> str:
         {clauses} as clauses{f", {_current_signature()} as text_signature" if stored else ""}
     from {relation}
     """
+
+
+#: SQL over a posting: its city's adcode (from its district's when the city is not stated)
+CITY_SQL = "coalesce(city_adcode, left(district_adcode, 4) || '00', '')"
 
 
 def _current_signature(column: str = "text_signature") -> str:
@@ -224,20 +228,22 @@ def block_keys_sql(features: str, text_keys: str, bucket: bool = True) -> str:
         for prefix, area in (("", "coalesce(f.district, f.city)"), ("C", "f.city"))
     ]
     union = "\nunion all\n".join(parts)
-    if not bucket:
-        return f"select node, key, emp_core, day, vague from ({union}) where length(emp_core) >= 2"
+    usable = f"select node, key, emp_core, day, vague from ({union}) where length(emp_core) >= 2"
+    return bucketed_keys_sql(f"({usable})") if bucket else usable
+
+
+def bucketed_keys_sql(keyed: str) -> str:
+    """``keyed`` (node, key, emp_core, day, vague) → node, key, vague, bucket: each block sorted by
+    employer and date and cut into buckets of BLOCK_BUCKET (sorted neighbourhood); a city-level block
+    is kept only if a vague posting is in it."""
     return f"""
-    with keyed as ({union}),
-    usable as (select * from keyed where length(emp_core) >= 2)
     select node, key, vague,
         (row_number() over (partition by key order by emp_core, day, node) - 1) // {BLOCK_BUCKET} as bucket
-    from usable
-    {CITY_BLOCKS_WITH_VAGUE}
+    from {keyed}
+    qualify left(key, 1) <> 'C' or bool_or(vague) over (partition by key)
     """
 
 
-#: a city-level block matters only if a vague posting is in it
-CITY_BLOCKS_WITH_VAGUE = "qualify left(key, 1) <> 'C' or bool_or(vague) over (partition by key)"
 #: pairs of a city-level block count only with a vague posting in them
 CITY_PAIR_RULE = "(left(a.key, 1) <> 'C' or a.vague or b.vague)"
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from transforms.dedup.blocking import (
     BLOCK_BUCKET,
-    CITY_BLOCKS_WITH_VAGUE,
+    CITY_SQL,
     DETAIL_KEYS,
     NUM_PERM,
     PARSED,
@@ -22,6 +22,7 @@ from transforms.dedup.blocking import (
     _emp_core_sql,
     _text_keys,
     block_keys_sql,
+    bucketed_keys_sql,
     candidate_pairs_sql,
     node_features_sql,
 )
@@ -71,15 +72,15 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace temp table dd_run_keys as "
                 f"{block_keys_sql('dd_run_feat', 'dd_run_text', bucket=False)}")
 
-    # existing postings that can share a block key with this run: every key starts with city +
-    # trade name, so the pool is first cut to the run's (city, trade name) pairs from stored columns
-    # (rowid-addressed, no text read); then only rows within the sorted neighbourhood of a run posting
-    # are kept: in a block sorted by employer and date, pool rows more than two buckets away from every
-    # run row can never pair with one
+    # existing postings that can share a block key with this run: every key starts with a district or
+    # city of the run's cities + trade name, so the pool is first cut to the run's (city, trade name)
+    # pairs from stored columns (rowid-addressed, no text read); then only rows within the sorted
+    # neighbourhood of a run posting are kept: in a block sorted by employer and date, pool rows more
+    # than two buckets away from every run row can never pair with one
     con.execute(f"""
         create or replace temp table dd_core_cand as
         select * from (
-            select rowid as node, coalesce(city_adcode, left(district_adcode, 4) || '00', '') as city,
+            select rowid as node, {CITY_SQL} as city,
                    district_adcode as district,
                    coalesce(match_employer, {_emp_core_sql()}) as emp_core, title_norm,
                    salary_monthly_min * 12 / coalesce(nullif(salary_months, 0), 12) as sal_min,
@@ -143,19 +144,13 @@ def link_postings(con: duckdb.DuckDBPyConnection) -> None:
     """)
     con.execute(f"create or replace temp table dd_core_feat as {node_features_sql('dd_core_nodes', stored=True)}")
     nodes = _concat(run, load_nodes(con, "dd_core_feat", stored=True))
-    con.execute(f"""
-        create or replace temp table dd_keys as
-        with keyed as (
-            select node, key, emp_core, day, vague from dd_run_keys
-            union all
-            select c.node, k.key, k.emp_core, k.day, k.vague
-            from dd_core_keys k join dd_core_nodes c on c.core_node = k.core_node
-        )
-        select node, key, vague,
-            (row_number() over (partition by key order by emp_core, day, node) - 1) // {BLOCK_BUCKET} as bucket
-        from keyed
-        {CITY_BLOCKS_WITH_VAGUE}
-    """)
+    keyed = """(
+        select node, key, emp_core, day, vague from dd_run_keys
+        union all
+        select c.node, k.key, k.emp_core, k.day, k.vague
+        from dd_core_keys k join dd_core_nodes c on c.core_node = k.core_node
+    )"""
+    con.execute(f"create or replace temp table dd_keys as {bucketed_keys_sql(keyed)}")
     pairs = con.sql(candidate_pairs_sql("dd_keys") + f" where a < {n_run}").fetchnumpy()
     a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)
     order = np.lexsort((b, a))  # SQL returns pairs in no fixed order; EM's sample and sums must not depend on it
